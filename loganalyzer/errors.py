@@ -1,0 +1,35 @@
+"""Exceptions that loganalyzer raises on purpose.
+
+Every one of them maps to exit code 2 in the CLI and carries a one-line,
+user-facing message that names the file (or key) and the reason::
+
+    LogAnalyzerError
+    ├── InputError        a path that cannot be read as a training log
+    ├── RulePackError     the rule pack in ``rules/`` is broken
+    └── ConfigError       a user configuration file or option is invalid
+
+Anything else escaping the library is a bug.
+"""
+
+from __future__ import annotations
+
+
+class LogAnalyzerError(Exception):
+    """Base class: an expected failure with a message fit for the user."""
+
+
+class InputError(LogAnalyzerError):
+    """A path given by the user is missing, unreadable or not a training log."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class RulePackError(LogAnalyzerError):
+    """The rule pack failed validation when loaded."""
+
+
+class ConfigError(LogAnalyzerError):
+    """A configuration file, key or command-line value is invalid."""

@@ -1,0 +1,69 @@
+"""ingest: turns files into Runs; knows formats, knows nothing about rules.
+
+The readers, in the order discovery asks them to recognise a text file
+(most specific first; TensorBoard files are recognised by name):
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from loganalyzer.errors import InputError
+from loganalyzer.ingest import hf_trainer, jsonl, keras_csv, keras_json, tensorboard
+from loganalyzer.ingest._build import build_run
+from loganalyzer.ingest.discover import TENSORBOARD_FORMAT, discover
+from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.model.run import MetricKey, Run
+
+#: Text readers, asked in this order whether they recognise a file.
+TEXT_READERS = (hf_trainer, keras_json, jsonl, keras_csv)
+
+#: Every reader by its FORMAT name.
+READERS = {TENSORBOARD_FORMAT: tensorboard, **{reader.FORMAT: reader for reader in TEXT_READERS}}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Runs read, sorted by name, and inputs that could not be read at all."""
+
+    runs: tuple[Run, ...]
+    errors: tuple[InputError, ...]
+
+
+def read_source(
+    source: LogSource,
+    options: ReadOptions = ReadOptions(),
+    overrides: Mapping[str, MetricKey] | None = None,
+) -> list[Run]:
+    """Read one discovered source into its run(s)."""
+    reader = READERS[source.format]
+    return [build_run(parts, overrides) for parts in reader.read(source, options)]
+
+
+def load_runs(
+    paths: Sequence[str | os.PathLike[str]],
+    options: ReadOptions = ReadOptions(),
+    overrides: Mapping[str, MetricKey] | None = None,
+) -> LoadResult:
+    """Discover and read every run under ``paths``.
+
+    A source that fails to read becomes an error and the others are still
+    read, so one bad file never hides the rest of an audit.
+    """
+    found = discover(paths, TEXT_READERS)
+    runs: list[Run] = []
+    errors = list(found.errors)
+    for source in found.sources:
+        try:
+            runs.extend(read_source(source, options, overrides))
+        except InputError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(InputError(source.name, f"cannot read: {exc.strerror or exc}"))
+    runs.sort(key=lambda run: run.name)
+    return LoadResult(tuple(runs), tuple(errors))
+
+
+__all__ = ["READERS", "TEXT_READERS", "LoadResult", "LogSource", "ReadOptions", "load_runs", "read_source"]

@@ -1,0 +1,187 @@
+"""Turn what a reader found into a :class:`~loganalyzer.model.run.Run`.
+
+Readers only know their format: they hand over :class:`RawSeries` in the order
+the points were written. Everything that must behave the same for every
+format happens here, once: naming, merging the pieces of one series (a resumed
+run spread over several files), ordering by step, resolving steps written
+twice (the last write wins, as after a restart from a checkpoint), and the
+diagnostics that say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from loganalyzer.ingest import naming
+from loganalyzer.model.run import Diagnostic, MetricKey, PositionUnit, Run, Series, Split
+
+
+@dataclass
+class RawSeries:
+    """Points of one raw tag or column, in write order.
+
+    ``source_index`` indexes the ``sources`` passed to :func:`build_run`;
+    ``position`` is a line number or byte offset per point (or None).
+    Optional arrays may be None when the format has no such column.
+    """
+
+    raw_name: str
+    step: np.ndarray
+    value: np.ndarray
+    epoch: np.ndarray | None = None
+    wall_time: np.ndarray | None = None
+    position: np.ndarray | None = None
+    source_index: int = 0
+    split_hint: Split | None = None
+
+
+@dataclass
+class RunParts:
+    """Everything a reader collected for one run, before naming and ordering."""
+
+    name: str
+    format: str
+    sources: list[str]
+    series: list[RawSeries] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    position_unit: PositionUnit = PositionUnit.NONE
+
+
+def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None) -> Run:
+    """Name, merge, order and de-duplicate ``parts`` into a Run."""
+    diagnostics = list(parts.diagnostics)
+    merged = _merge_pieces(parts.series)
+    keyed = _assign_keys(merged, overrides, diagnostics, parts.name)
+    series = []
+    for key, pieces in sorted(keyed.items()):
+        series.append(_finish_series(key, pieces, parts, diagnostics))
+    return Run(
+        name=parts.name,
+        format=parts.format,
+        sources=tuple(parts.sources),
+        series=tuple(series),
+        metadata=dict(parts.metadata),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _merge_pieces(raw: Sequence[RawSeries]) -> dict[tuple[str, Split | None], list[RawSeries]]:
+    """Group pieces of the same raw series (same name, same directory split) in write order."""
+    groups: dict[tuple[str, Split | None], list[RawSeries]] = {}
+    for piece in raw:
+        groups.setdefault((piece.raw_name, piece.split_hint), []).append(piece)
+    return groups
+
+
+def _assign_keys(
+    groups: dict[tuple[str, Split | None], list[RawSeries]],
+    overrides: Mapping[str, MetricKey] | None,
+    diagnostics: list[Diagnostic],
+    run_name: str,
+) -> dict[MetricKey, list[RawSeries]]:
+    """Give each raw series a unique canonical key.
+
+    When two raw names resolve to the same key (``epoch_loss`` and
+    ``evaluation_loss_vs_iterations`` are both validation loss), the
+    epoch-level name wins and the other keeps its raw name as its quantity,
+    with a diagnostic, so nothing is silently merged or dropped.
+    """
+    candidates: dict[MetricKey, list[tuple[int, str, tuple[str, Split | None]]]] = {}
+    for group_id in groups:
+        raw_name, hint = group_id
+        resolved = naming.resolve(raw_name, hint, overrides)
+        candidates.setdefault(resolved.key, []).append((resolved.level, raw_name, group_id))
+
+    keyed: dict[MetricKey, list[RawSeries]] = {}
+    for key, contenders in candidates.items():
+        contenders.sort()
+        _, winner_name, winner_id = contenders[0]
+        keyed[key] = groups[winner_id]
+        for _, loser_name, loser_id in contenders[1:]:
+            fallback = MetricKey(key.split, loser_name)
+            while fallback in keyed or fallback in candidates:
+                fallback = MetricKey(key.split, fallback.quantity + "'")
+            keyed[fallback] = groups[loser_id]
+            diagnostics.append(
+                Diagnostic(
+                    run_name,
+                    "name-collision",
+                    f"{loser_name!r} and {winner_name!r} both mean {key}; "
+                    f"{key} is taken from {winner_name!r}, the other is kept as {fallback}",
+                )
+            )
+    return keyed
+
+
+def _finish_series(
+    key: MetricKey, pieces: list[RawSeries], parts: RunParts, diagnostics: list[Diagnostic]
+) -> Series:
+    """Concatenate pieces, order by step and keep the last write of each step."""
+    n = [len(p.step) for p in pieces]
+
+    def column(name: str, dtype: type, fill: float) -> np.ndarray:
+        return np.concatenate(
+            [
+                np.asarray(getattr(p, name), dtype=dtype)
+                if getattr(p, name) is not None
+                else np.full(count, fill, dtype=dtype)
+                for p, count in zip(pieces, n, strict=True)
+            ]
+        )
+
+    step = column("step", np.int64, 0)
+    value = column("value", np.float64, np.nan)
+    epoch = column("epoch", np.float64, np.nan)
+    wall_time = column("wall_time", np.float64, np.nan)
+    position = column("position", np.int64, -1)
+    source_index = np.repeat(np.array([p.source_index for p in pieces], dtype=np.int32), n)
+    raw_name = pieces[0].raw_name
+
+    if len(step) > 1 and bool((step == step[0]).all()):
+        diagnostics.append(
+            Diagnostic(
+                parts.name,
+                "no-steps",
+                f"{key} ({raw_name!r}): all {len(step)} points share step {step[0]}; "
+                "numbering them in write order",
+            )
+        )
+        step = np.arange(len(step), dtype=np.int64)
+
+    order = np.argsort(step, kind="stable")
+    sorted_step = step[order]
+    # Among equal steps a stable sort keeps write order, so the last of each run is the last write.
+    keep = np.ones(len(sorted_step), dtype=bool)
+    keep[:-1] = sorted_step[1:] != sorted_step[:-1]
+    replaced = int(len(keep) - keep.sum())
+    if replaced:
+        diagnostics.append(
+            Diagnostic(
+                parts.name,
+                "duplicate-steps",
+                f"{key} ({raw_name!r}): {replaced} point(s) at steps written again later "
+                "were replaced by the later value",
+            )
+        )
+    chosen = order[keep]
+    if bool((chosen[1:] > chosen[:-1]).all()) and len(chosen) == len(step):
+        chosen_slice: slice | np.ndarray = slice(None)
+    else:
+        chosen_slice = chosen
+    return Series(
+        key=key,
+        raw_name=raw_name,
+        step=step[chosen_slice],
+        value=value[chosen_slice],
+        epoch=epoch[chosen_slice],
+        wall_time=wall_time[chosen_slice],
+        sources=tuple(parts.sources),
+        source_index=source_index[chosen_slice],
+        position=position[chosen_slice],
+        position_unit=parts.position_unit,
+    )

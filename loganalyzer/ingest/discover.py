@@ -1,0 +1,154 @@
+"""Find training logs under the paths a user gives and group them into runs.
+
+TensorBoard event files are recognised by name (``tfevents`` in the file
+name, as TensorBoard itself does). A directory of event files is one run; its
+sub-directories named after a split (Keras ``train/`` and ``validation/``,
+PyTorch ``add_scalars`` folders like ``Loss_train/``) belong to the same run.
+Every other file is recognised by content: each reader sniffs the first few
+kilobytes. Files that are certainly not logs (checkpoints, images, arrays) are
+skipped by extension without being opened, so walking a run directory full of
+weights stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from loganalyzer.errors import InputError
+from loganalyzer.ingest import naming
+from loganalyzer.ingest.source import HEAD_BYTES, LogSource
+from loganalyzer.model.run import Split
+
+TENSORBOARD_FORMAT = "tensorboard"
+
+#: Extensions of files that are never training logs; not even opened.
+NEVER_LOGS = frozenset(
+    {
+        ".h5", ".hdf5", ".keras", ".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".onnx", ".pb",
+        ".pbtxt", ".index", ".npy", ".npz", ".pkl", ".pickle", ".joblib", ".png", ".jpg", ".jpeg",
+        ".gif", ".bmp", ".tif", ".tiff", ".webp", ".svg", ".pdf", ".mp4", ".wav", ".mp3", ".zip",
+        ".gz", ".tar", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".parquet", ".arrow", ".feather",
+        ".py", ".ipynb", ".md", ".rst", ".yaml", ".yml", ".toml", ".cfg", ".ini", ".html", ".js",
+        ".css", ".so", ".dll", ".exe", ".profile-empty",
+    }
+)  # fmt: skip
+
+#: Directory names never descended into.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"})
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Sources found, plus the explicit paths that could not be used."""
+
+    sources: tuple[LogSource, ...]
+    errors: tuple[InputError, ...]
+
+
+def is_event_file(path: Path) -> bool:
+    """TensorBoard's own test: ``tfevents`` in the name, not a profiler placeholder."""
+    return "tfevents" in path.name and not path.name.endswith(".profile-empty")
+
+
+def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[ModuleType]) -> Discovery:
+    """Walk ``paths`` and return one source per run, sorted by run name.
+
+    A file given explicitly that no reader recognises is an error; inside a
+    directory such files are simply not logs and are passed over.
+    """
+    sources: list[LogSource] = []
+    errors: list[InputError] = []
+    for given in paths:
+        path = Path(given)
+        label = os.fspath(given)
+        if not path.exists():
+            errors.append(InputError(label, "no such file or directory"))
+        elif path.is_dir():
+            sources.extend(_walk_directory(path, label, text_readers))
+        elif is_event_file(path):
+            hint = naming.split_of_directory(path.resolve().parent.name)
+            sources.append(LogSource(label, TENSORBOARD_FORMAT, (path,), (hint,)))
+        else:
+            try:
+                found = _sniff_text(path, text_readers)
+            except OSError as exc:
+                errors.append(InputError(label, f"cannot read: {exc.strerror or exc}"))
+                continue
+            if found is None:
+                errors.append(
+                    InputError(
+                        label,
+                        "not a recognised training log (expected a TensorBoard event file, a Keras "
+                        "CSVLogger/History CSV or JSON, or another supported format)",
+                    )
+                )
+            else:
+                sources.append(LogSource(label, found, (path,), (None,)))
+    unique = {(s.name, s.format): s for s in sources}
+    return Discovery(tuple(sorted(unique.values(), key=lambda s: s.name)), tuple(errors))
+
+
+def _walk_directory(root: Path, label: str, text_readers: Sequence[ModuleType]) -> list[LogSource]:
+    """Every run below ``root``: event-file runs grouped by directory, text logs per file."""
+    event_dirs: dict[Path, list[Path]] = {}
+    sources: list[LogSource] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        here = Path(dirpath)
+        for filename in sorted(filenames):
+            path = here / filename
+            if is_event_file(path):
+                event_dirs.setdefault(here, []).append(path)
+                continue
+            if path.suffix.lower() in NEVER_LOGS or not path.is_file():
+                continue
+            try:
+                found = _sniff_text(path, text_readers)
+            except OSError:
+                continue
+            if found is not None:
+                sources.append(LogSource(_label(root, label, path), found, (path,), (None,)))
+    sources.extend(_group_event_dirs(event_dirs, root, label))
+    return sources
+
+
+def _group_event_dirs(event_dirs: dict[Path, list[Path]], root: Path, label: str) -> list[LogSource]:
+    """Fold split-named directories (``train/``, ``validation/``) into their parent's run."""
+    runs: dict[Path, list[tuple[Path, Split | None]]] = {}
+    for directory in sorted(event_dirs):
+        split = naming.split_of_directory(directory.name)
+        owner = directory.parent if split is not None and directory != root else directory
+        runs.setdefault(owner, []).extend((f, split) for f in event_dirs[directory])
+    out = []
+    for owner, files in runs.items():
+        files.sort(key=lambda item: (str(item[0].parent), item[0].name))
+        out.append(
+            LogSource(
+                _label(root, label, owner),
+                TENSORBOARD_FORMAT,
+                tuple(f for f, _ in files),
+                tuple(h for _, h in files),
+            )
+        )
+    return out
+
+
+def _label(root: Path, label: str, path: Path) -> str:
+    """``path`` (at or below ``root``) spelled from the user's ``label`` for ``root``."""
+    if path == root:
+        return label
+    return (Path(label) / path.relative_to(root)).as_posix()
+
+
+def _sniff_text(path: Path, text_readers: Iterable[ModuleType]) -> str | None:
+    """The FORMAT of the first text reader that recognises ``path``, or None."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    for reader in text_readers:
+        if reader.sniff(path, head):
+            return str(reader.FORMAT)
+    return None

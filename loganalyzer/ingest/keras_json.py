@@ -1,0 +1,13 @@
+"""Placeholder reader for keras-json (being written)."""
+
+from __future__ import annotations
+
+FORMAT = "keras-json"
+
+
+def sniff(path, head):  # noqa: D103
+    return False
+
+
+def read(source, options):  # noqa: D103
+    raise NotImplementedError

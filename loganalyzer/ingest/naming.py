@@ -1,0 +1,178 @@
+"""Map raw tag and column names to canonical metric keys.
+
+The mapping is three small tables read top to bottom: split markers, level
+markers (epoch-level or step-level variants of one metric) and quantity
+aliases. A raw name is taken apart as ``[level][split]<quantity>[split][level]``
+(``epoch_loss``, ``val_loss``, ``Loss/train``, ``train_loss_step``,
+``evaluation_loss_vs_iterations``), the quantity is looked up in the alias
+table, and anything unrecognised keeps its own name, so no metric is dropped.
+
+A name without a split marker takes the split of its directory (Keras writes
+``train/`` and ``validation/``) and otherwise counts as training data, which is
+what Keras, Lightning, Hugging Face and PyTorch habits all mean by a bare
+``loss`` or ``lr``. Names under a split-neutral namespace (``system/``,
+``metrics/``) are ``unknown``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from loganalyzer.model.run import MetricKey, Quantity, Split
+
+#: Words that name a split, as whole segments of a raw name.
+SPLIT_WORDS: Mapping[str, Split] = {
+    "train": Split.TRAIN,
+    "training": Split.TRAIN,
+    "trn": Split.TRAIN,
+    "val": Split.VALIDATION,
+    "valid": Split.VALIDATION,
+    "validation": Split.VALIDATION,
+    "eval": Split.VALIDATION,
+    "evaluation": Split.VALIDATION,
+    "test": Split.TEST,
+    "testing": Split.TEST,
+}
+
+#: Leading namespaces that say nothing about the split (``system/rss_mb``).
+NEUTRAL_NAMESPACES = frozenset({"system", "sys", "hardware", "perf", "metrics", "metric", "charts"})
+
+#: Quantity aliases, tried in order on the normalised remainder of a name
+#: (lower case, separators turned into ``_``).
+QUANTITY_ALIASES: tuple[tuple[Quantity, re.Pattern[str]], ...] = (
+    (Quantity.LOSS, re.compile(r"(loss|losses|total_loss|loss_total|objective|cost)")),
+    (
+        Quantity.ACCURACY,
+        re.compile(r"(acc|accu|accuracy|categorical_accuracy|sparse_categorical_accuracy|binary_accuracy)"),
+    ),
+    (
+        Quantity.LEARNING_RATE,
+        re.compile(r"((\w+_)?(lr|learning_rate|learningrate)(_?pg)?\d*|learning_rate_\w+)"),
+    ),
+    (
+        Quantity.EPOCH_TIME,
+        re.compile(
+            r"(epoch_time|epoch_duration|epoch_seconds|epoch_time_s|epoch_time_sec|time|duration"
+            r"|time_sec|time_s|seconds|elapsed|runtime|\w+_runtime)"
+        ),
+    ),
+    (
+        Quantity.MEMORY,
+        re.compile(r"(memory\w*|\w*_memory\w*|\w*rss\w*|gpu_mem\w*|\w*memory_allocated\w*|mem|mem_mb|mem_gb)"),
+    ),
+)
+
+
+class Level:
+    """Priority of a name's variant when two names map to the same key (lower wins)."""
+
+    OVERRIDE = -1  # mapped explicitly by the user
+    EPOCH = 0  # epoch_loss, loss_epoch: one value per epoch
+    PLAIN = 1  # loss
+    STEP = 2  # batch_loss, loss_step, evaluation_loss_vs_iterations
+
+
+_SEPARATORS = r"[/_.\-\s]+"
+_SPLIT_ALTERNATION = "|".join(sorted(SPLIT_WORDS, key=len, reverse=True))
+_SPLIT_PREFIX = re.compile(rf"^({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
+_SPLIT_SUFFIX = re.compile(rf"^(.+?){_SEPARATORS}({_SPLIT_ALTERNATION})$", re.IGNORECASE)
+_KERAS_EVALUATION = re.compile(r"^evaluation_(.+)_vs_iterations$", re.IGNORECASE)
+_LEVEL_PREFIX = re.compile(r"^(epoch|batch)_(.+)$", re.IGNORECASE)
+_LEVEL_SUFFIX = re.compile(r"^(.+?)_(epoch|step)$", re.IGNORECASE)
+_NAMESPACE = re.compile(r"^([A-Za-z]+)/(.+)$")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The outcome of resolving one raw name."""
+
+    key: MetricKey
+    level: int
+
+
+def normalise(text: str) -> str:
+    """Lower-case ``text`` and turn every run of separators into one ``_``."""
+    return re.sub(_SEPARATORS, "_", text.strip().lower()).strip("_")
+
+
+def canonical_quantity(remainder: str) -> str:
+    """The canonical quantity for a name stripped of split and level markers."""
+    normalised = normalise(remainder)
+    for quantity, pattern in QUANTITY_ALIASES:
+        if pattern.fullmatch(normalised):
+            return quantity.value
+    return remainder
+
+
+def resolve(
+    raw_name: str,
+    split_hint: Split | None = None,
+    overrides: Mapping[str, MetricKey] | None = None,
+) -> Resolved:
+    """Resolve ``raw_name`` to its canonical key and level.
+
+    ``split_hint`` is the split implied by where the name was found (a Keras
+    ``validation/`` directory); a split written in the name itself wins over it.
+    ``overrides`` maps exact raw names to keys and beats everything else.
+    """
+    if overrides and raw_name in overrides:
+        return Resolved(overrides[raw_name], Level.OVERRIDE)
+
+    name = raw_name.strip()
+    level = Level.PLAIN
+    split: Split | None = None
+
+    keras_eval = _KERAS_EVALUATION.match(name)
+    if keras_eval:
+        name, split, level = keras_eval.group(1), Split.VALIDATION, Level.STEP
+    else:
+        level_prefix = _LEVEL_PREFIX.match(name)
+        if level_prefix:
+            name = level_prefix.group(2)
+            level = Level.EPOCH if level_prefix.group(1).lower() == "epoch" else Level.STEP
+
+    if split is None:
+        split, name = _take_split(name)
+
+    if level == Level.PLAIN:
+        level_suffix = _LEVEL_SUFFIX.match(name)
+        if level_suffix:
+            name = level_suffix.group(1)
+            level = Level.EPOCH if level_suffix.group(2).lower() == "epoch" else Level.STEP
+            if split is None:
+                split, name = _take_split(name)
+
+    if split is None:
+        namespace = _NAMESPACE.match(name)
+        if namespace and namespace.group(1).lower() in NEUTRAL_NAMESPACES:
+            name, split = namespace.group(2), Split.UNKNOWN
+        else:
+            split = split_hint or Split.TRAIN
+
+    return Resolved(MetricKey(split, canonical_quantity(name)), level)
+
+
+def _take_split(name: str) -> tuple[Split | None, str]:
+    """Strip a leading or trailing split word; return the split found (or None) and the rest."""
+    prefix = _SPLIT_PREFIX.match(name)
+    if prefix:
+        return SPLIT_WORDS[prefix.group(1).lower()], prefix.group(2)
+    suffix = _SPLIT_SUFFIX.match(name)
+    if suffix:
+        return SPLIT_WORDS[suffix.group(2).lower()], suffix.group(1)
+    return None, name
+
+
+def split_of_directory(dirname: str) -> Split | None:
+    """The split a directory name stands for (``validation``, ``Loss_train``), if any.
+
+    PyTorch's ``add_scalars`` writes each key to a sub-directory named
+    ``<main_tag>_<key>``, so a trailing split word counts too.
+    """
+    lowered = dirname.lower()
+    if lowered in SPLIT_WORDS:
+        return SPLIT_WORDS[lowered]
+    suffix = _SPLIT_SUFFIX.match(dirname)
+    return SPLIT_WORDS[suffix.group(2).lower()] if suffix else None
