@@ -1,13 +1,21 @@
-"""The public Python API: thin functions over ingest (and, later, the engine)."""
+"""The public Python API: thin functions over ingest and the engine.
+
+``load_runs``/``load_run`` read logs into :class:`~loganalyzer.model.run.Run`
+objects; ``analyze`` reads (or takes) runs and applies the rule pack,
+returning an :class:`~loganalyzer.model.finding.Analysis`.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from loganalyzer import ingest
-from loganalyzer.errors import InputError
+from loganalyzer.errors import ConfigError, InputError
+from loganalyzer.engine.settings import Settings
 from loganalyzer.ingest.source import ReadOptions
+from loganalyzer.model.finding import Analysis, InputProblem
 from loganalyzer.model.run import MetricKey, Run
 
 
@@ -25,8 +33,19 @@ def load_runs(
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    overrides = {raw: MetricKey.parse(key) for raw, key in (name_map or {}).items()}
+    overrides = parse_name_map(name_map or {})
     return ingest.load_runs(paths, ReadOptions(verify_data_crc=verify_data_crc), overrides)
+
+
+def parse_name_map(name_map: Mapping[str, str]) -> dict[str, MetricKey]:
+    """Validate a raw-name -> ``split.quantity`` mapping; a bad key is a ConfigError."""
+    overrides = {}
+    for raw, key in name_map.items():
+        try:
+            overrides[raw] = MetricKey.parse(key)
+        except ValueError as exc:
+            raise ConfigError(f"metric mapping for {raw!r}: {exc}") from None
+    return overrides
 
 
 def load_run(path: str | os.PathLike[str], **options: object) -> Run:
@@ -38,3 +57,39 @@ def load_run(path: str | os.PathLike[str], **options: object) -> Run:
         names = ", ".join(run.name for run in result.runs) or "none"
         raise InputError(os.fspath(path), f"expected one run, found {len(result.runs)} ({names})")
     return result.runs[0]
+
+
+def analyze(
+    path_or_run: str | os.PathLike[str] | Run | Sequence[str | os.PathLike[str] | Run],
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    verify_data_crc: bool = False,
+) -> Analysis:
+    """Analyse runs (given as paths, Run objects, or a mix) with the rule pack.
+
+    ``config`` is a :class:`~loganalyzer.engine.settings.Settings` or a mapping
+    with the keys of the ``[tool.loganalyzer]`` configuration table. Inputs
+    that cannot be read are listed in ``Analysis.input_errors``.
+    """
+    from loganalyzer.detectors import DETECTORS
+    from loganalyzer.engine.config import settings_from_mapping
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.engine.runner import run_rules
+
+    pack = load_default_pack()
+    if config is None:
+        settings = Settings()
+    elif isinstance(config, Settings):
+        settings = config
+    else:
+        settings = settings_from_mapping(config, pack, origin="config")
+    items = [path_or_run] if isinstance(path_or_run, str | os.PathLike | Run) else list(path_or_run)
+    runs = [item for item in items if isinstance(item, Run)]
+    paths = [item for item in items if not isinstance(item, Run)]
+    problems: list[InputProblem] = []
+    if paths:
+        loaded = load_runs(paths, verify_data_crc=verify_data_crc, name_map=settings.name_map)
+        runs.extend(loaded.runs)
+        problems.extend(InputProblem(e.path, e.reason) for e in loaded.errors)
+    runs.sort(key=lambda run: run.name)
+    return run_rules(runs, pack, settings, DETECTORS, problems)

@@ -1,0 +1,127 @@
+"""Re-implementations of published heuristics, as baselines for bench/evaluate.py.
+
+Each baseline takes a Run and answers "does this heuristic flag category X?"
+using the heuristic's documented defaults (see ../shared/research/rules-anchors.md
+for the sources). They are deliberately faithful, including their known false
+alarms: they exist to show where loganalyzer stands against them, not to be good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from loganalyzer.detectors._series import on_steps, training_loss, validation_loss
+from loganalyzer.model.run import Run
+
+
+def _epoch_pairs(run: Run) -> tuple[np.ndarray, np.ndarray] | None:
+    """Train and validation loss on the validation steps (per-step train loss averaged in between)."""
+    train, val = training_loss(run), validation_loss(run)
+    if train is None or val is None:
+        return None
+    return on_steps(val, train), val.value.astype(np.float64)
+
+
+def umlaut_overfitting(run: Run) -> bool:
+    """UMLAUT check_overfitting: any epoch where val loss rose while train loss did not."""
+    pair = _epoch_pairs(run)
+    if pair is None:
+        return False
+    train, val = pair
+    d_train, d_val = np.diff(train), np.diff(val)
+    return bool(np.any((d_val > 0) & (d_train <= 0)))
+
+
+def sagemaker_overfit(run: Run, ratio_threshold: float = 0.1, patience: int = 1) -> bool:
+    """SageMaker Debugger Overfit: (mean val - mean train) / mean train > 0.1 for `patience` steps.
+
+    Running means over the steps seen so far (the documented reading of "mean").
+    """
+    pair = _epoch_pairs(run)
+    if pair is None:
+        return False
+    train, val = pair
+    keep = np.isfinite(train) & np.isfinite(val)
+    train, val = train[keep], val[keep]
+    if train.size == 0:
+        return False
+    counts = np.arange(1, train.size + 1)
+    mean_train, mean_val = np.cumsum(train) / counts, np.cumsum(val) / counts
+    with np.errstate(all="ignore"):
+        exceeded = (mean_val - mean_train) / mean_train > ratio_threshold
+    run_length = 0
+    for flag in exceeded:
+        run_length = run_length + 1 if flag else 0
+        if run_length >= patience:
+            return True
+    return False
+
+
+def keras_early_stopping(run: Run, patience: int = 3, min_delta: float = 0.0) -> bool:
+    """Keras EarlyStopping(monitor='val_loss', patience=3): would it have stopped before the end?"""
+    val = validation_loss(run)
+    if val is None:
+        return False
+    best, wait = np.inf, 0
+    for epoch, current in enumerate(val.value):
+        wait += 1
+        if current - min_delta < best:
+            best, wait = current, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return True
+    return False
+
+
+def terminate_on_nan(run: Run) -> bool:
+    """Keras TerminateOnNaN: any NaN or infinite training loss."""
+    train = training_loss(run)
+    return train is not None and not bool(np.isfinite(train.value).all())
+
+
+def sagemaker_loss_not_decreasing(run: Run, num_steps: int = 10, diff_percent: float = 0.0) -> bool:
+    """SageMaker LossNotDecreasing (documented variant) on the training loss, as a plateau detector."""
+    train = training_loss(run)
+    if train is None or len(train) < 2:
+        return False
+    steps, values = train.step, train.value
+    last_checked = steps[0]
+    for i in range(1, len(steps)):
+        if steps[i] < last_checked + num_steps:
+            continue
+        ref = np.searchsorted(steps, steps[i] - num_steps, side="right") - 1
+        if ref >= 0 and not values[i] < values[ref] * (1 - diff_percent / 100):
+            return True
+        last_checked = steps[i]
+    return False
+
+
+def megatron_spiky_loss(run: Run, threshold: float = 10.0, num_samples: int = 100) -> bool:
+    """Megatron-LM: a loss >= 10x the max of the first 100 losses."""
+    train = training_loss(run)
+    if train is None or len(train) <= num_samples:
+        return False
+    reference = np.nanmax(np.abs(train.value[:num_samples]))
+    return bool(np.any(np.abs(train.value[num_samples:]) >= threshold * reference))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A named heuristic and the category it claims to detect."""
+
+    name: str
+    category: str
+    flags: Callable[[Run], bool]
+
+
+BASELINES = (
+    Baseline("UMLAUT overfitting", "overfitting", umlaut_overfitting),
+    Baseline("SageMaker Overfit", "overfitting", sagemaker_overfit),
+    Baseline("Keras EarlyStopping(p=3)", "overfitting", keras_early_stopping),
+    Baseline("SageMaker LossNotDecreasing", "underfitting", sagemaker_loss_not_decreasing),
+    Baseline("Megatron spiky loss x10", "loss-spike", megatron_spiky_loss),
+    Baseline("Keras TerminateOnNaN", "divergence", terminate_on_nan),
+)

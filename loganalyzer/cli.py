@@ -1,0 +1,308 @@
+"""Command-line interface (Typer). Each command: options -> api -> render -> write.
+
+Heavy modules (NumPy, the readers, the engine) are imported inside the
+commands, so ``loganalyzer --help`` and ``--version`` start instantly.
+Expected failures (:class:`~loganalyzer.errors.LogAnalyzerError`) print one
+line on stderr and exit 2; nothing else is caught, so a bug still shows its
+traceback instead of hiding behind a vague message.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+from collections.abc import Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from loganalyzer import __version__
+from loganalyzer.errors import ConfigError, LogAnalyzerError
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+app = typer.Typer(
+    name="loganalyzer",
+    help="Static analyzer and linter for finished training logs (TensorBoard, Keras, Hugging Face, ...).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class InspectFormat(enum.StrEnum):
+    """Output formats of ``inspect``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class CheckFormat(enum.StrEnum):
+    """Output formats of ``check``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class FailOn(enum.StrEnum):
+    """Lowest severity that fails ``check``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class ExportFormat(enum.StrEnum):
+    """Table formats of ``export``."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"loganalyzer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Find overfitting, underfitting, loss spikes, divergence, slow epochs and memory growth in training logs."""
+
+
+PathsArgument = Annotated[
+    list[str], typer.Argument(help="Log files or directories (searched recursively).", show_default=False)
+]
+VerifyCrcOption = Annotated[
+    bool,
+    typer.Option(
+        "--verify-crc/--no-verify-crc",
+        help="Check the data CRC of every TensorBoard record (slower; the length CRC is always checked).",
+    ),
+]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        help="Configuration file (loganalyzer.toml, or a pyproject.toml with [tool.loganalyzer]); "
+        "default: the closest one found from the working directory upwards.",
+    ),
+]
+NameMapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="RAW=SPLIT.QUANTITY",
+        help="Map a raw tag/column to a canonical metric, e.g. --map my_eval_xent=validation.loss. Repeatable.",
+    ),
+]
+
+
+@app.command()
+def inspect(
+    paths: PathsArgument,
+    output_format: Annotated[
+        InspectFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InspectFormat.TEXT,
+    verify_crc: VerifyCrcOption = False,
+    name_map: NameMapOption = None,
+) -> None:
+    """Show what was read: per run, each canonical series, its raw name, points, steps and diagnostics."""
+    from loganalyzer.api import load_runs
+    from loganalyzer.report import inventory
+
+    result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
+    render = inventory.render_json if output_format is InspectFormat.JSON else inventory.render_text
+    typer.echo(render(result.runs, result.errors), nl=False)
+    _report_input_errors(result.errors)
+    raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
+
+
+@app.command()
+def export(
+    paths: PathsArgument,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="File to write ('-' for standard output).", show_default=False)
+    ],
+    table_format: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", "-f", help="Table format; default from the output extension, else csv."),
+    ] = None,
+    verify_crc: VerifyCrcOption = False,
+    name_map: NameMapOption = None,
+) -> None:
+    """Write every point of every run as one tidy table (CSV, or Parquet with pyarrow installed)."""
+    from loganalyzer.api import load_runs
+    from loganalyzer.report import table
+
+    chosen = table_format or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
+    result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
+    _refuse_to_overwrite_inputs(output, result.runs)
+    _guarded(lambda: table.write(result.runs, output, chosen.value))
+    _report_input_errors(result.errors)
+    if output != "-":
+        points = sum(run.point_count for run in result.runs)
+        typer.echo(f"wrote {points} points from {len(result.runs)} runs to {output}", err=True)
+    raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
+
+
+@app.command()
+def check(
+    paths: PathsArgument,
+    output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.TEXT,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+    ] = None,
+    select: Annotated[
+        str | None, typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.")
+    ] = None,
+    extend_select: Annotated[str | None, typer.Option(help="Rules to run in addition to --select.")] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    fail_on: Annotated[
+        FailOn | None, typer.Option(help="Lowest severity that makes the exit code 1 [default: warning].")
+    ] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings are reported.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show rules skipped and why.")] = False,
+    verify_crc: VerifyCrcOption = False,
+    name_map: NameMapOption = None,
+) -> None:
+    """Lint training logs: report overfitting, underfitting, spikes, divergence, slow epochs, memory growth."""
+    from loganalyzer.api import analyze
+    from loganalyzer.engine.config import settings_from_mapping
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.report import REPORTERS
+
+    overrides: dict[str, object] = {}
+    for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
+        if value is not None:
+            overrides[key] = value
+    if fail_on is not None:
+        overrides["fail-on"] = fail_on.value
+    if name_map:
+        overrides["metric-map"] = _parse_map(name_map)
+    settings = _guarded(lambda: settings_from_mapping(overrides, load_default_pack(), origin="command line"))
+    analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc))
+    text = REPORTERS[output_format.value](analysis, verbose=verbose)
+    _write(text, output)
+    for problem in analysis.input_errors:
+        typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
+    for error in analysis.rule_errors:
+        typer.echo(f"loganalyzer: error: rule {error.rule} crashed on {error.run}: {error.message}", err=True)
+    if analysis.input_errors or analysis.rule_errors:
+        raise typer.Exit(EXIT_ERROR)
+    failing = [f for f in analysis.findings if f.severity >= settings.fail_on]
+    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@app.command("rules")
+def list_rules(
+    output_format: Annotated[InspectFormat, typer.Option("--format", "-f", help="Output format.")] = InspectFormat.TEXT,
+) -> None:
+    """List every rule: code, name, category, default severity and summary."""
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.report import rulebook
+
+    pack = _guarded(load_default_pack)
+    render = rulebook.rules_json if output_format is InspectFormat.JSON else rulebook.rules_table
+    typer.echo(render(pack.rules), nl=False)
+
+
+@app.command()
+def explain(
+    rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. OF001 or overfitting.", show_default=False)],
+    config: ConfigOption = None,
+) -> None:
+    """Explain a rule: what it detects and how, its parameters (effective values), remedies with code."""
+    from loganalyzer.engine.config import load_settings
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.report import rulebook
+
+    pack = _guarded(load_default_pack)
+    settings = _guarded(lambda: load_settings(pack, config_file=config))
+    matches = [r for r in pack.rules if rule in (r.code, r.name, *r.aliases)]
+    if not matches:
+        import difflib
+
+        labels = [label for r in pack.rules for label in (r.code, r.name)]
+        close = difflib.get_close_matches(rule, labels, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else "; see `loganalyzer rules`"
+        _fail(f"no rule {rule!r}{hint}")
+    chosen = matches[0]
+    effective = {**chosen.defaults(), **settings.parameters.get(chosen.code, {})}
+    typer.echo(rulebook.explain(chosen, effective, pack.remedies), nl=False)
+
+
+def _write(text: str, output: str | None) -> None:
+    """Write a report to ``output`` or stdout."""
+    if output is None or output == "-":
+        typer.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def _parse_map(entries: list[str] | None) -> dict[str, str]:
+    """``RAW=SPLIT.QUANTITY`` options as a dict; malformed entries are a usage error."""
+    mapping: dict[str, str] = {}
+    for entry in entries or []:
+        raw, sep, key = entry.rpartition("=")
+        if not sep or not raw or not key:
+            _fail(f"--map {entry!r}: expected RAW=SPLIT.QUANTITY, e.g. my_eval_xent=validation.loss")
+        mapping[raw] = key
+    return mapping
+
+
+def _refuse_to_overwrite_inputs(output: str, runs: object) -> None:
+    """Inputs are read-only: never let ``-o`` point at a log that was just read."""
+    if output == "-":
+        return
+    target = Path(output).resolve()
+    for run in runs:  # type: ignore[attr-defined]
+        if any(Path(source).resolve() == target for source in run.sources):
+            _fail(f"{output}: refusing to overwrite an input log")
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; turn expected library errors into one stderr line and exit 2."""
+    try:
+        return action()
+    except LogAnalyzerError as exc:
+        _fail(str(exc))
+
+
+def _report_input_errors(errors: object) -> None:
+    for error in errors:  # type: ignore[attr-defined]
+        typer.echo(f"loganalyzer: error: {error}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"loganalyzer: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except ConfigError as exc:  # raised outside a command's guard, e.g. while parsing options
+        typer.echo(f"loganalyzer: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error for a command-line tool.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)

@@ -1,0 +1,209 @@
+"""Robust statistics shared by the detectors.
+
+Training curves are short (tens of epochs) or long and noisy (per-step
+minibatch losses), trend-dominated and full of outliers, so everything here is
+rank- or median-based: noise is 1.4826 x MAD of residuals from a rolling
+median, trends are Mann-Kendall tests with Theil-Sen slopes, and significance
+uses the normal approximation from the standard library (no SciPy import on
+the common path, which keeps ``check`` fast to start).
+
+Long series are thinned to at most :data:`MAX_TREND_POINTS` block medians
+before any O(n^2) statistic, which keeps a 1,000,000-point series well under a
+second while preserving the trend the test is about.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+#: Consistency constant: 1.4826 x MAD estimates the standard deviation of Gaussian noise.
+MAD_TO_SIGMA = 1.4826
+
+#: Pairwise statistics (Mann-Kendall, Theil-Sen) run on at most this many points.
+MAX_TREND_POINTS = 400
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def mad_sigma(values: np.ndarray) -> float:
+    """Robust standard deviation of ``values`` (NaNs ignored); 0.0 when undefined."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0
+    return float(MAD_TO_SIGMA * np.median(np.abs(finite - np.median(finite))))
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Centred rolling median with the window shrunk at the edges (NaNs ignored)."""
+    n = values.size
+    window = max(1, min(int(window), n))
+    if window == 1 or n == 0:
+        return values.astype(np.float64, copy=True)
+    half = window // 2
+    padded = np.concatenate(
+        [np.full(half, np.nan), values.astype(np.float64), np.full(window - 1 - half, np.nan)]
+    )
+    windows = sliding_window_view(padded, window)
+    with np.errstate(all="ignore"):
+        return _nanmedian_rows(windows)
+
+
+def trailing_median(values: np.ndarray, window: int, *, stride: int = 1) -> np.ndarray:
+    """Median of the ``window`` points strictly before each point (NaN where none).
+
+    With ``stride > 1`` the median is evaluated every ``stride`` points and
+    held in between, which is what makes a 1,000,000-point baseline cheap;
+    the baseline of a training curve moves slowly, so little is lost.
+    """
+    n = values.size
+    out = np.full(n, np.nan)
+    if n < 2 or window < 1:
+        return out
+    padded = np.concatenate([np.full(window, np.nan), values.astype(np.float64)])
+    anchors = np.arange(1, n, max(1, int(stride)))
+    # Window for point i covers values[i-window : i], i.e. padded[i : i+window].
+    windows = sliding_window_view(padded, window)[anchors]
+    with np.errstate(all="ignore"):
+        medians = _nanmedian_rows(windows)
+    if stride <= 1:
+        out[anchors] = medians
+        return out
+    held = np.repeat(medians, np.diff(np.append(anchors, n)))
+    out[1:] = held
+    return out
+
+
+def _nanmedian_rows(windows: np.ndarray) -> np.ndarray:
+    """Row-wise median ignoring NaN, without warnings for all-NaN rows."""
+    if not np.isnan(windows).any():
+        return np.median(windows, axis=1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(windows, axis=1)
+
+
+def noise_sigma(values: np.ndarray) -> float:
+    """Noise scale of a curve: robust sigma from its second differences.
+
+    A second difference ``x[i-1] - 2 x[i] + x[i+1]`` cancels any locally
+    linear trend, so what is left is point-to-point noise with variance
+    6 sigma^2; its MAD is immune to the few outliers a spike adds. (Residuals
+    from a rolling median would vanish on a steep, locally monotone curve and
+    report no noise at all.) A tiny floor relative to the curve's level keeps
+    perfectly smooth synthetic curves from dividing by zero.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size < 3:
+        return 0.0
+    second = finite[:-2] - 2.0 * finite[1:-1] + finite[2:]
+    sigma = mad_sigma(second) / math.sqrt(6.0)
+    floor = 1e-9 * max(float(np.median(np.abs(finite))), 1e-12)
+    return max(sigma, floor)
+
+
+def thin(values: np.ndarray, max_points: int = MAX_TREND_POINTS) -> np.ndarray:
+    """At most ``max_points`` block medians of ``values``, in order (NaNs ignored)."""
+    n = values.size
+    if n <= max_points:
+        return values
+    edges = np.linspace(0, n, max_points + 1).astype(np.int64)
+    return np.array([np.nanmedian(values[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Mann-Kendall trend test with Theil-Sen slope, on a thinned series.
+
+    ``slope`` is per original index (point), ``z`` the normal score of S and
+    ``p_increasing``/``p_decreasing`` the one-sided p-values.
+    """
+
+    n: int
+    s: float
+    z: float
+    slope: float
+    p_increasing: float
+    p_decreasing: float
+
+
+def trend(values: np.ndarray, *, autocorrelation: bool = True) -> Trend:
+    """Mann-Kendall test (tie-corrected; Hamed-Rao variance correction when asked).
+
+    Smoothed or slowly varying curves are autocorrelated, which makes the
+    plain test far too eager; the Hamed-Rao correction inflates the variance
+    by the effective-sample-size factor from the autocorrelation of the ranks
+    of the detrended series.
+    """
+    finite_idx = np.flatnonzero(np.isfinite(values))
+    raw_n = finite_idx.size
+    if raw_n < 3:
+        return Trend(raw_n, 0.0, 0.0, 0.0, 1.0, 1.0)
+    x = values[finite_idx]
+    positions = finite_idx.astype(np.float64)
+    if raw_n > MAX_TREND_POINTS:
+        x = thin(x)
+        positions = thin(positions)
+    n = x.size
+    i, j = np.triu_indices(n, k=1)
+    signs = np.sign(x[j] - x[i])
+    s = float(signs.sum())
+    _, counts = np.unique(x, return_counts=True)
+    variance = (n * (n - 1) * (2 * n + 5) - float((counts * (counts - 1) * (2 * counts + 5)).sum())) / 18.0
+    slopes = (x[j] - x[i]) / (positions[j] - positions[i])
+    slope = float(np.median(slopes))
+    if autocorrelation and n >= 10:
+        variance *= _hamed_rao_factor(x, positions, slope)
+    if variance <= 0:
+        return Trend(n, s, 0.0, slope, 1.0, 1.0)
+    z = (s - math.copysign(1.0, s)) / math.sqrt(variance) if s != 0 else 0.0
+    return Trend(n, s, z, slope, normal_sf(z), normal_sf(-z))
+
+
+def _hamed_rao_factor(x: np.ndarray, positions: np.ndarray, slope: float) -> float:
+    """Variance inflation n/n* from significant lag autocorrelations of detrended ranks."""
+    n = x.size
+    detrended = x - slope * positions
+    ranks = np.argsort(np.argsort(detrended)).astype(np.float64)
+    ranks -= ranks.mean()
+    denominator = float((ranks * ranks).sum())
+    if denominator == 0:
+        return 1.0
+    bound = normal_quantile(0.975) / math.sqrt(n)
+    factor = 0.0
+    for lag in range(1, n - 1):
+        rho = float((ranks[:-lag] * ranks[lag:]).sum()) / denominator
+        if abs(rho) > bound:
+            factor += (n - lag) * (n - lag - 1) * (n - lag - 2) * rho
+    correction = 1.0 + 2.0 / (n * (n - 1) * (n - 2)) * factor
+    return max(correction, 1.0)
+
+
+def normal_sf(z: float) -> float:
+    """Upper-tail probability of the standard normal."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def normal_quantile(p: float) -> float:
+    """Inverse CDF of the standard normal."""
+    return _STANDARD_NORMAL.inv_cdf(p)
+
+
+def familywise_z(n: int, alpha: float = 0.01, floor: float = 0.0) -> float:
+    """One-sided z threshold that keeps P(any of n null points exceeds it) near ``alpha``.
+
+    Bonferroni over ``n`` points: long per-step logs need a higher bar than
+    short epoch logs for the same false-alarm rate per run.
+    """
+    return max(floor, normal_quantile(1.0 - alpha / max(n, 1)))
+
+
+def theil_sen(values: np.ndarray) -> float:
+    """Median pairwise slope per index (thinned for long series); 0.0 for < 2 points."""
+    return trend(values, autocorrelation=False).slope

@@ -1,0 +1,1 @@
+"""engine: the only place rules meet runs; loads the rule pack, selects rules, runs detectors."""

@@ -1,0 +1,158 @@
+"""Run the selected rules on every run and turn evidence into findings.
+
+This is the only place where a rule (data), a detector (numbers) and a run
+meet. A detector that lacks its inputs raises
+:class:`~loganalyzer.model.finding.MissingInput` and the rule is recorded as
+skipped with that reason; a detector that crashes becomes a
+:class:`~loganalyzer.model.finding.RuleError` for that rule and run, and every
+other rule still runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from loganalyzer.engine.settings import Settings
+from loganalyzer.model.finding import (
+    Analysis,
+    Evidence,
+    Finding,
+    InputProblem,
+    Location,
+    MissingInput,
+    Remedy,
+    RuleError,
+    RunInfo,
+    Skipped,
+)
+from loganalyzer.model.rule import RulePack, RuleSpec
+from loganalyzer.model.run import MetricKey, PositionUnit, Run
+
+Detector = Callable[..., list[Evidence]]
+
+
+def run_rules(
+    runs: Sequence[Run],
+    pack: RulePack,
+    settings: Settings,
+    detectors: Mapping[str, Detector],
+    input_errors: Sequence[InputProblem] = (),
+) -> Analysis:
+    """Apply every rule selected by ``settings`` to every run."""
+    rules = [rule for rule in pack.rules if settings.is_selected(rule)]
+    findings: list[Finding] = []
+    skipped: list[Skipped] = []
+    errors: list[RuleError] = []
+    for run in runs:
+        for rule in rules:
+            if settings.is_ignored_for(rule, run.name):
+                continue
+            detector = detectors[rule.detector]
+            parameters = {**rule.defaults(), **settings.parameters.get(rule.code, {})}
+            try:
+                evidence = detector(run, **parameters)
+            except MissingInput as reason:
+                skipped.append(Skipped(run.name, rule.code, str(reason)))
+                continue
+            except Exception as exc:  # a crashing detector must not take the audit down
+                errors.append(RuleError(run.name, rule.code, f"{type(exc).__name__}: {exc}"))
+                continue
+            for item in evidence:
+                try:
+                    findings.append(_finding(rule, run, item, pack, settings))
+                except (KeyError, ValueError, IndexError) as exc:
+                    errors.append(RuleError(run.name, rule.code, f"cannot word finding: {exc!r}"))
+    return Analysis(
+        runs=tuple(_run_info(run) for run in runs),
+        findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.run, s.rule))),
+        rule_errors=tuple(sorted(errors, key=lambda e: (e.run, e.rule))),
+        input_errors=tuple(input_errors),
+        rules=tuple(rules),
+        remedies={r: pack.remedies[r] for rule in rules for r in rule.remedies},
+    )
+
+
+def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, settings: Settings) -> Finding:
+    """Word one piece of evidence as the rule says, with location and remedies."""
+    series = run.get(MetricKey.parse(evidence.metric))
+    raw_metric = series.raw_name if series is not None else evidence.metric
+    values = {key: _plain(value) for key, value in evidence.values.items()}
+    fields = {"metric": evidence.metric, "raw_metric": raw_metric, "run": run.name, **values}
+    message = rule.message.format_map(_Readable(fields))
+    location = _location(run, evidence)
+    remedies = tuple(
+        Remedy(remedy.id, remedy.title, remedy.rationale)
+        for remedy in (pack.remedies[remedy_id] for remedy_id in rule.remedies)
+    )
+    return Finding(
+        run=run.name,
+        source=location.source,
+        rule=rule.code,
+        name=rule.name,
+        category=rule.category,
+        severity=settings.severities.get(rule.code, rule.severity),
+        message=message,
+        metric=evidence.metric,
+        raw_metric=raw_metric,
+        start_step=evidence.start_step,
+        end_step=evidence.end_step,
+        evidence=values,
+        remedies=remedies,
+        location=location,
+    )
+
+
+def _location(run: Run, evidence: Evidence) -> Location:
+    """The file and line (or byte offset) of the point the evidence is anchored at."""
+    series = run.get(MetricKey.parse(evidence.metric))
+    if series is None or len(series) == 0:
+        return Location(run.sources[0] if run.sources else run.name)
+    index = evidence.point if evidence.point is not None else 0
+    index = min(max(index, 0), len(series) - 1)
+    source = series.sources[int(series.source_index[index])]
+    position = int(series.position[index])
+    if position < 0:
+        return Location(source)
+    if series.position_unit is PositionUnit.LINE:
+        return Location(source, line=position)
+    if series.position_unit is PositionUnit.BYTE:
+        return Location(source, byte_offset=position)
+    return Location(source)
+
+
+def _run_info(run: Run) -> RunInfo:
+    return RunInfo(
+        name=run.name,
+        format=run.format,
+        sources=run.sources,
+        metrics=tuple(str(key) for key in run.keys()),
+        points=run.point_count,
+        diagnostics=tuple(d.to_dict() for d in run.diagnostics),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Evidence as strict JSON values: NumPy scalars unwrapped, non-finite floats kept as None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class _Readable(dict[str, Any]):
+    """Format mapping that shows a missing (None) number as 'n/a' instead of failing."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        return _NotAvailable() if value is None else value
+
+
+class _NotAvailable:
+    def __format__(self, spec: str) -> str:
+        return "n/a"

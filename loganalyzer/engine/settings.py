@@ -1,0 +1,84 @@
+"""Effective settings for one analysis: which rules, which thresholds, which severities.
+
+Built from defaults, then the configuration file, then the command line
+(:mod:`loganalyzer.engine.config` does the merging and validation). Rule
+selection follows ruff: a selector is ``ALL``, a code (``OF001``), a code
+prefix (``OF``), a rule name (``overfitting``) or a category
+(``loss-spike``); among the selectors that match a rule, the most specific
+one decides, and ``ignore`` wins a tie with ``select``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from loganalyzer.model.finding import Severity
+from loganalyzer.model.rule import RuleSpec
+
+# Specificity of a selector that matches a rule: higher is more specific.
+_ALL, _CATEGORY, _PREFIX, _EXACT = 0, 1, 2, 3
+
+
+def selector_specificity(selector: str, rule: RuleSpec) -> int | None:
+    """How specifically ``selector`` names ``rule``, or None if it does not match it.
+
+    Prefix specificity grows with its length, so ``OF0`` beats ``OF``.
+    """
+    if selector == "ALL":
+        return _ALL
+    if selector in (rule.code, *rule.aliases):
+        return _EXACT * 100
+    # A rule may share its category's name (``loss-spike``); the word then means the category.
+    if selector == rule.category:
+        return _CATEGORY * 100
+    if selector == rule.name:
+        return _EXACT * 100
+    if selector.isalnum() and selector.isupper() and rule.code.startswith(selector):
+        return _PREFIX * 100 + len(selector)
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to run and how; every field has a sensible default."""
+
+    select: tuple[str, ...] = ("ALL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.WARNING
+    name_map: Mapping[str, str] = field(default_factory=dict)
+
+    def is_selected(self, rule: RuleSpec) -> bool:
+        """Whether ``rule`` runs at all, by select / extend-select / ignore."""
+        chosen = _best(self.select + self.extend_select, rule)
+        if chosen is None:
+            return False
+        ignored = _best(self.ignore, rule)
+        return ignored is None or chosen > ignored
+
+    def is_ignored_for(self, rule: RuleSpec, run_name: str) -> bool:
+        """Whether a per-path ignore (glob on the run name) switches ``rule`` off for this run."""
+        for pattern, selectors in self.per_path_ignores.items():
+            if _path_matches(pattern, run_name) and _best(selectors, rule) is not None:
+                return True
+        return False
+
+
+def _best(selectors: tuple[str, ...], rule: RuleSpec) -> int | None:
+    scores = [s for s in (selector_specificity(sel, rule) for sel in selectors) if s is not None]
+    return max(scores) if scores else None
+
+
+def _path_matches(pattern: str, run_name: str) -> bool:
+    """Glob match on the run name or any of its trailing path segments (``**/old/*``, ``*.csv``)."""
+    name = run_name.split("#", 1)[0]
+    if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(run_name, pattern):
+        return True
+    parts = name.split("/")
+    return any(fnmatch.fnmatch("/".join(parts[i:]), pattern) for i in range(1, len(parts)))
