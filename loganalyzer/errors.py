@@ -5,6 +5,7 @@ user-facing message that names the file (or key) and the reason::
 
     LogAnalyzerError
     ├── InputError        a path that cannot be read as a training log
+    │   └── UnrecognisedInput   a readable file that is not a training log
     ├── RulePackError     the rule pack in ``rules/`` is broken
     └── ConfigError       a user configuration file or option is invalid
 
@@ -25,6 +26,14 @@ class InputError(LogAnalyzerError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class UnrecognisedInput(InputError):
+    """A file that exists and reads fine but is not a log format loganalyzer knows.
+
+    Kept apart so that ``check --ignore-unknown`` (what the pre-commit hook
+    uses) can pass over such files while still failing on broken logs.
+    """
 
 
 class RulePackError(LogAnalyzerError):

@@ -58,8 +58,22 @@ def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None)
     merged = _merge_pieces(parts.series)
     keyed = _assign_keys(merged, overrides, diagnostics, parts.name)
     series = []
-    for key, pieces in sorted(keyed.items()):
-        series.append(_finish_series(key, pieces, parts, diagnostics))
+    replaced: list[str] = []
+    for key, (pieces, level) in sorted(keyed.items()):
+        finished, count = _finish_series(key, pieces, level, parts, diagnostics)
+        series.append(finished)
+        if count:
+            replaced.append(f"{count} of {key}")
+    if replaced:
+        # One note per run: a resume rewrites every column at once, so per-series notes would repeat.
+        diagnostics.append(
+            Diagnostic(
+                parts.name,
+                "duplicate-steps",
+                "steps written again later (a resumed run?) were replaced by the later value: "
+                + ", ".join(replaced),
+            )
+        )
     return Run(
         name=parts.name,
         format=parts.format,
@@ -83,7 +97,7 @@ def _assign_keys(
     overrides: Mapping[str, MetricKey] | None,
     diagnostics: list[Diagnostic],
     run_name: str,
-) -> dict[MetricKey, list[RawSeries]]:
+) -> dict[MetricKey, tuple[list[RawSeries], int]]:
     """Give each raw series a unique canonical key.
 
     When two raw names resolve to the same key (``epoch_loss`` and
@@ -97,16 +111,16 @@ def _assign_keys(
         resolved = naming.resolve(raw_name, hint, overrides)
         candidates.setdefault(resolved.key, []).append((resolved.level, raw_name, group_id))
 
-    keyed: dict[MetricKey, list[RawSeries]] = {}
+    keyed: dict[MetricKey, tuple[list[RawSeries], int]] = {}
     for key, contenders in candidates.items():
         contenders.sort()
-        _, winner_name, winner_id = contenders[0]
-        keyed[key] = groups[winner_id]
-        for _, loser_name, loser_id in contenders[1:]:
+        winner_level, winner_name, winner_id = contenders[0]
+        keyed[key] = (groups[winner_id], winner_level)
+        for loser_level, loser_name, loser_id in contenders[1:]:
             fallback = MetricKey(key.split, loser_name)
             while fallback in keyed or fallback in candidates:
                 fallback = MetricKey(key.split, fallback.quantity + "'")
-            keyed[fallback] = groups[loser_id]
+            keyed[fallback] = (groups[loser_id], loser_level)
             diagnostics.append(
                 Diagnostic(
                     run_name,
@@ -119,9 +133,14 @@ def _assign_keys(
 
 
 def _finish_series(
-    key: MetricKey, pieces: list[RawSeries], parts: RunParts, diagnostics: list[Diagnostic]
-) -> Series:
-    """Concatenate pieces, order by step and keep the last write of each step."""
+    key: MetricKey, pieces: list[RawSeries], level: int, parts: RunParts, diagnostics: list[Diagnostic]
+) -> tuple[Series, int]:
+    """Concatenate pieces, order by step and keep the last write of each step.
+
+    Returns the series and how many points were replaced by later writes.
+    An epoch-level name (Keras ``epoch_loss``) is logged at step = epoch, so
+    its epochs are filled in from the steps when the format does not say.
+    """
     n = [len(p.step) for p in pieces]
 
     def column(name: str, dtype: type, fill: float) -> np.ndarray:
@@ -159,21 +178,14 @@ def _finish_series(
     keep = np.ones(len(sorted_step), dtype=bool)
     keep[:-1] = sorted_step[1:] != sorted_step[:-1]
     replaced = int(len(keep) - keep.sum())
-    if replaced:
-        diagnostics.append(
-            Diagnostic(
-                parts.name,
-                "duplicate-steps",
-                f"{key} ({raw_name!r}): {replaced} point(s) at steps written again later "
-                "were replaced by the later value",
-            )
-        )
+    if level == naming.Level.EPOCH and bool(np.isnan(epoch).all()):
+        epoch = step.astype(np.float64)
     chosen = order[keep]
     if bool((chosen[1:] > chosen[:-1]).all()) and len(chosen) == len(step):
         chosen_slice: slice | np.ndarray = slice(None)
     else:
         chosen_slice = chosen
-    return Series(
+    series = Series(
         key=key,
         raw_name=raw_name,
         step=step[chosen_slice],
@@ -185,3 +197,4 @@ def _finish_series(
         position=position[chosen_slice],
         position_unit=parts.position_unit,
     )
+    return series, replaced

@@ -13,12 +13,13 @@ weights stays cheap.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from loganalyzer.errors import InputError
+from loganalyzer.errors import InputError, UnrecognisedInput
 from loganalyzer.ingest import naming
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource
 from loganalyzer.model.run import Split
@@ -62,6 +63,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
     """
     sources: list[LogSource] = []
     errors: list[InputError] = []
+    event_files: dict[str, list[tuple[Path, Split | None]]] = {}
     for given in paths:
         path = Path(given)
         label = os.fspath(given)
@@ -70,8 +72,8 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
         elif path.is_dir():
             sources.extend(_walk_directory(path, label, text_readers))
         elif is_event_file(path):
-            hint = naming.split_of_directory(path.resolve().parent.name)
-            sources.append(LogSource(label, TENSORBOARD_FORMAT, (path,), (hint,)))
+            owner, hint = _event_file_owner(label, path)
+            event_files.setdefault(owner, []).append((path, hint))
         else:
             try:
                 found = _sniff_text(path, text_readers)
@@ -80,7 +82,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
                 continue
             if found is None:
                 errors.append(
-                    InputError(
+                    UnrecognisedInput(
                         label,
                         "not a recognised training log (expected a TensorBoard event file, a Keras "
                         "CSVLogger/History CSV or JSON, or another supported format)",
@@ -88,8 +90,26 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
                 )
             else:
                 sources.append(LogSource(label, found, (path,), (None,)))
+    for owner, files in event_files.items():
+        files.sort(key=lambda item: (str(item[0].parent), item[0].name))
+        sources.append(
+            LogSource(owner, TENSORBOARD_FORMAT, tuple(f for f, _ in files), tuple(h for _, h in files))
+        )
     unique = {(s.name, s.format): s for s in sources}
     return Discovery(tuple(sorted(unique.values(), key=lambda s: s.name)), tuple(errors))
+
+
+def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
+    """The run an explicitly given event file belongs to, named as a directory walk would name it.
+
+    ``logs/train/events...`` and ``logs/validation/events...`` given as two
+    files (as pre-commit passes them) form the one run ``logs``, exactly as
+    ``loganalyzer check logs`` would, so findings and fingerprints agree.
+    """
+    directory = os.path.dirname(label) or "."
+    split = naming.split_of_directory(path.resolve().parent.name)
+    owner = os.path.dirname(directory) or "." if split is not None else directory
+    return owner.replace(os.sep, "/"), split
 
 
 def _walk_directory(root: Path, label: str, text_readers: Sequence[ModuleType]) -> list[LogSource]:
@@ -113,7 +133,36 @@ def _walk_directory(root: Path, label: str, text_readers: Sequence[ModuleType]) 
             if found is not None:
                 sources.append(LogSource(_label(root, label, path), found, (path,), (None,)))
     sources.extend(_group_event_dirs(event_dirs, root, label))
-    return sources
+    return _without_checkpoint_copies(sources)
+
+
+_CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
+
+
+def _without_checkpoint_copies(sources: list[LogSource]) -> list[LogSource]:
+    """Drop Hugging Face ``checkpoint-N/trainer_state.json`` files that repeat their run.
+
+    Each checkpoint holds a truncated copy of the output directory's
+    ``trainer_state.json``; auditing an output directory must report the run
+    once. Keep the root file when there is one, else the latest checkpoint.
+    """
+    roots = {s.paths[0].parent for s in sources if not _CHECKPOINT_DIR.match(s.paths[0].parent.name)}
+    latest: dict[Path, tuple[int, LogSource]] = {}
+    kept: list[LogSource] = []
+    for source in sources:
+        checkpoint = _CHECKPOINT_DIR.match(source.paths[0].parent.name)
+        if source.format == TENSORBOARD_FORMAT or checkpoint is None:
+            kept.append(source)
+            continue
+        output_dir = source.paths[0].parent.parent
+        if output_dir in roots and (output_dir / source.paths[0].name).is_file():
+            continue
+        number = int(checkpoint.group(1))
+        key = output_dir / source.paths[0].name
+        if key not in latest or number > latest[key][0]:
+            latest[key] = (number, source)
+    kept.extend(source for _, source in latest.values())
+    return kept
 
 
 def _group_event_dirs(event_dirs: dict[Path, list[Path]], root: Path, label: str) -> list[LogSource]:

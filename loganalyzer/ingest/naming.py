@@ -65,6 +65,12 @@ QUANTITY_ALIASES: tuple[tuple[Quantity, re.Pattern[str]], ...] = (
 )
 
 
+#: Words after ``batch_``/``epoch_`` that make a setting, not a per-level metric (``batch_size``).
+NOT_A_LEVEL_PREFIX = frozenset({"size", "idx", "index", "id", "count", "num", "number"})
+
+_PARAMETER_GROUP = re.compile(r"(\d+)$")
+
+
 class Level:
     """Priority of a name's variant when two names map to the same key (lower wins)."""
 
@@ -102,8 +108,23 @@ def canonical_quantity(remainder: str) -> str:
     normalised = normalise(remainder)
     for quantity, pattern in QUANTITY_ALIASES:
         if pattern.fullmatch(normalised):
+            if quantity is Quantity.LEARNING_RATE:
+                return _learning_rate_group(normalised)
             return quantity.value
     return remainder
+
+
+def _learning_rate_group(normalised: str) -> str:
+    """``lr``/``lr0``/``lr/pg0`` -> ``learning_rate``; ``lr1``/``lr/pg2`` -> ``learning_rate_pg1``/``_pg2``.
+
+    YOLO-style logs carry one learning rate per parameter group; the first
+    group is the learning rate, the others keep their group number instead of
+    colliding with it.
+    """
+    group = _PARAMETER_GROUP.search(normalised)
+    if group is None or int(group.group(1)) == 0:
+        return Quantity.LEARNING_RATE.value
+    return f"{Quantity.LEARNING_RATE.value}_pg{int(group.group(1))}"
 
 
 def resolve(
@@ -129,7 +150,7 @@ def resolve(
         name, split, level = keras_eval.group(1), Split.VALIDATION, Level.STEP
     else:
         level_prefix = _LEVEL_PREFIX.match(name)
-        if level_prefix:
+        if level_prefix and level_prefix.group(2).lower() not in NOT_A_LEVEL_PREFIX:
             name = level_prefix.group(2)
             level = Level.EPOCH if level_prefix.group(1).lower() == "epoch" else Level.STEP
 

@@ -23,7 +23,19 @@ def test_steps_written_twice_keep_the_last_write_and_say_so() -> None:
     assert series.step.tolist() == [0, 1, 2, 3]
     assert series.value.tolist() == [1.0, 0.7, 0.6, 0.5]
     [diagnostic] = [d for d in run.diagnostics if d.code == "duplicate-steps"]
-    assert "2 point(s)" in diagnostic.message
+    assert "2 of train.loss" in diagnostic.message
+
+
+def test_a_resume_rewriting_every_column_gives_one_note() -> None:
+    run = build_run(parts(raw("loss", [0, 1, 1], [3.0, 2.0, 1.5]), raw("val_loss", [0, 1, 1], [3.1, 2.2, 1.9])))
+    [diagnostic] = [d for d in run.diagnostics if d.code == "duplicate-steps"]
+    assert "1 of train.loss" in diagnostic.message and "1 of validation.loss" in diagnostic.message
+
+
+def test_epoch_level_names_get_epochs_from_steps() -> None:
+    run = build_run(parts(raw("epoch_loss", [0, 1, 2], [3.0, 2.0, 1.0]), raw("batch_loss", [5, 10], [2.0, 1.0])))
+    assert run.get("train.loss").epoch.tolist() == [0.0, 1.0, 2.0]  # type: ignore[union-attr]
+    assert not run.get("train.batch_loss").has_epochs  # type: ignore[union-attr]
 
 
 def test_pieces_of_a_resumed_run_merge_in_write_order() -> None:

@@ -66,6 +66,9 @@ CASES = [
     ("metrics/mAP_0.5", None, "unknown.mAP_0.5", Level.PLAIN),
     ("out_tensor([0.])", None, "train.out_tensor([0.])", Level.PLAIN),
     ("x/lr0", None, "train.learning_rate", Level.PLAIN),
+    ("x/lr2", None, "train.learning_rate_pg2", Level.PLAIN),
+    ("lr/pg1", None, "train.learning_rate_pg1", Level.PLAIN),
+    ("batch_size", None, "train.batch_size", Level.PLAIN),
     ("std_dev", None, "train.std_dev", Level.PLAIN),
 ]
 
