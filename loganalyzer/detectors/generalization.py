@@ -1,0 +1,464 @@
+"""Generalisation detectors: overfitting (OF001) and the static train/validation gap (OF002).
+
+Overfitting is a claim about a *trajectory*: the validation curve reached its
+best and then got worse while the training curve kept getting better. A gap
+between the two curves at one moment says nothing about that (regularised
+models show one, dropout even reverses it), so it is reported separately and
+only as a note.
+
+Every threshold is double: a practical effect size (a relative rise, as in
+Prechelt's generalisation loss) and a multiple of the curve's own noise, with
+a Mann-Kendall trend test where the claim is a trend. When the training loss
+itself rises or turns non-finite the run is diverging, which the DV rules
+report; overfitting is then not claimed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from loganalyzer.detectors import _series, _signal
+from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.run import Quantity, Run, Series, Split
+
+#: Above this many evaluation points the curve is reduced to block medians first (speed; the
+#: shape of a validation curve does not live in single points).
+MAX_POINTS = 4000
+
+#: Held-out splits in order of preference: many PyTorch loops call their held-out set "test".
+HELD_OUT = (Split.VALIDATION, Split.TEST)
+
+#: Median of k Gaussian draws has a standard error of about this factor times sigma / sqrt(k).
+MEDIAN_SE_FACTOR = math.sqrt(math.pi / 2.0)
+
+
+@dataclass(frozen=True)
+class Rise:
+    """How far the validation curve ended above its best, in relative terms and in noise widths."""
+
+    end_level: float
+    k_end: int
+    relative: float
+    sigma: float
+    gap_growth_sigma: float
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A validation curve oriented so that lower is better, on its own evaluation points.
+
+    ``index`` maps each point back to the index in the original series (for
+    locating the finding in the file); ``error_of`` says how the values were
+    derived (``"loss"`` unchanged, ``"1 - accuracy"`` for a higher-is-better
+    score in [0, 1]).
+    """
+
+    series: Series
+    index: np.ndarray
+    step: np.ndarray
+    epoch: np.ndarray
+    value: np.ndarray
+    error_of: str
+
+
+def overfitting(
+    run: Run,
+    *,
+    min_points: int,
+    min_after_best: int,
+    min_after_fraction: float,
+    min_rise: float,
+    min_train_drop: float,
+    alpha: float,
+    patience: int,
+) -> list[Evidence]:
+    """Report validation getting worse after its best while training kept improving.
+
+    Algorithm (validation loss, or a validation score turned into an error):
+    the best point is the minimum of a centred rolling median (so one lucky
+    evaluation is not "the best"); at least ``max(min_after_best,
+    min_after_fraction * n)`` evaluations must follow it. The median of the
+    last third of those evaluations must be at least ``min_rise`` above the
+    best level, and either that rise or the growth of the
+    validation-minus-training gap over the same span must be larger than the
+    noise allows (a z-test on robust levels with a Bonferroni bound over the
+    n places a minimum could have been). The evaluations after the best (the
+    best itself excluded, to avoid selection bias) must trend upward by
+    Mann-Kendall with Hamed-Rao correction at ``alpha``. Over the same span
+    the training loss must have fallen by at least ``min_train_drop`` and
+    stayed finite; a rising training loss is divergence, not overfitting.
+
+    Evidence values: ``monitored`` (what the curve is), ``unit`` and
+    ``best_at`` (epoch, or evaluation number), ``best_step``, ``best_value``,
+    ``end_value``, ``rise_pct``, ``rise_sigma``, ``gap_growth_sigma``,
+    ``trend_p``, ``train_change_pct``, ``evals_after_best``, and the
+    EarlyStopping counterfactual ``patience``, ``stop_at``, ``restored_at``,
+    ``wasted``, ``total``, ``wasted_pct``.
+    """
+    val, train_series, monitored = _monitored(run)
+    if train_series is None:
+        raise MissingInput(
+            f"no training curve to compare with {val.key}: cannot tell overfitting from divergence"
+        )
+    curve = _curve(val, monitored)
+    n = curve.value.size
+    if n < min_points:
+        raise MissingInput(f"{val.key} has {n} finite points; at least {min_points} are needed")
+    train = _on_curve(curve, train_series)
+
+    window = _smoothing_window(n)
+    smooth = _signal.rolling_median(curve.value, window)
+    best, best_level = _best(curve.value, smooth, window)
+    after = n - 1 - best
+    needed = max(min_after_best, math.ceil(min_after_fraction * n))
+    if after < needed:
+        return []
+
+    rise = _rise(curve.value, train, best, best_level, window)
+    if rise is None or rise.relative < min_rise:
+        return []
+    if max(rise.sigma, rise.gap_growth_sigma) < _signal.familywise_z(n, alpha):
+        return []
+    post_trend = _signal.trend(block_medians(curve.value[best + 1 :], _signal.MAX_TREND_POINTS)[0])
+    if post_trend.p_increasing >= alpha:
+        return []
+    train_change = _train_change(train, best, rise.k_end)
+    if train_change is None or train_change > -min_train_drop:
+        return []
+
+    stop, restored = _early_stopping(curve.value, patience)
+    unit, labels = _labels(curve)
+    wasted = n - 1 - stop if stop is not None else 0
+    values = {
+        "monitored": curve.error_of,
+        "unit": unit,
+        "best_at": labels[best],
+        "best_step": int(curve.step[best]),
+        "best_value": _original_value(curve, best_level),
+        "end_value": _original_value(curve, rise.end_level),
+        "rise_pct": 100.0 * rise.relative,
+        "rise_sigma": rise.sigma,
+        "gap_growth_sigma": rise.gap_growth_sigma,
+        "trend_p": post_trend.p_increasing,
+        "train_change_pct": 100.0 * train_change,
+        "evals_after_best": after,
+        "patience": patience,
+        "stop_at": labels[stop] if stop is not None else None,
+        "restored_at": labels[restored] if restored is not None else None,
+        "wasted": wasted,
+        "total": n,
+        "wasted_pct": 100.0 * wasted / n,
+    }
+    return [
+        Evidence(
+            metric=str(curve.series.key),
+            start_step=int(curve.step[best]),
+            end_step=int(curve.step[-1]),
+            values=values,
+            point=int(curve.index[best]),
+        )
+    ]
+
+
+def generalization_gap(
+    run: Run,
+    *,
+    min_points: int,
+    min_gap: float,
+    end_fraction: float,
+    alpha: float,
+) -> list[Evidence]:
+    """Report a validation loss ending well above the training loss (a note, not a verdict).
+
+    The two curves are compared on the validation steps (a per-step training
+    loss is averaged over each interval between evaluations). Their levels
+    at the end are medians of the last ``max(3, end_fraction * n)`` points.
+    A gap is reported when ``(val - train) / |train| >= min_gap`` (the
+    SageMaker Debugger and Deepchecks ratio) and the difference exceeds the
+    one-sided ``alpha`` z-score of the two levels' noise. ``onset`` is where
+    the smoothed ratio last crossed ``min_gap`` upward.
+    """
+    val = held_out_loss(run)
+    train = _series.training_loss(run)
+    if val is None or train is None:
+        raise MissingInput("needs both a training and a validation loss")
+    train_on_val = _series.on_steps(val, train)
+    keep = np.isfinite(val.value) & np.isfinite(train_on_val)
+    n = int(keep.sum())
+    if n < min_points:
+        raise MissingInput(f"only {n} steps carry both training and validation loss; {min_points} needed")
+    index = np.flatnonzero(keep)
+    v, last = block_medians(val.value[keep].astype(np.float64))
+    t, _ = block_medians(train_on_val[keep])
+    index = index[last]
+    n = v.size
+    k = max(3, math.ceil(end_fraction * n))
+    val_end = float(np.median(v[-k:]))
+    train_end = float(np.median(t[-k:]))
+    if train_end <= 0:
+        return []
+    gap = val_end - train_end
+    ratio = gap / abs(train_end)
+    noise = MEDIAN_SE_FACTOR * math.hypot(_signal.noise_sigma(v), _signal.noise_sigma(t)) / math.sqrt(k)
+    gap_sigma = gap / noise if noise > 0 else math.inf
+    if ratio < min_gap or gap_sigma < _signal.normal_quantile(1.0 - alpha):
+        return []
+    smooth_ratio = _signal.rolling_median((v - t) / np.abs(t), 3)
+    below = np.flatnonzero(~(smooth_ratio >= min_gap))
+    onset = int(below[-1] + 1) if below.size else 0
+    onset = min(onset, n - 1)
+    return [
+        Evidence(
+            metric=str(val.key),
+            start_step=int(val.step[index[onset]]),
+            end_step=int(val.step[index[-1]]),
+            values={
+                "train_end": train_end,
+                "val_end": val_end,
+                "gap": gap,
+                "gap_pct": 100.0 * ratio,
+                "gap_sigma": gap_sigma,
+                "onset_step": int(val.step[index[onset]]),
+                "points": k,
+            },
+            point=int(index[onset]),
+        )
+    ]
+
+
+# --- the monitored curves -------------------------------------------------------------------------
+
+
+def _monitored(run: Run) -> tuple[Series, Series | None, str]:
+    """Choose the validation curve to judge (lower is better), its training twin, and a label.
+
+    Preference: the validation loss; else the sum of validation loss
+    components (YOLO-style ``box_loss``/``obj_loss``/``cls_loss``, whose sum is
+    the objective); else the most standard validation score with a known
+    direction, turned into an error. The training twin is the training loss,
+    or the same sum or score on the training split.
+    """
+    loss = held_out_loss(run)
+    if loss is not None and np.isfinite(loss.value).any():
+        return loss, _series.training_loss(run), "loss"
+    split = _held_out_split(run)
+    components = [
+        s
+        for s in _series.series_in(run, split)
+        if _series.is_loss(s.key.quantity) and _series.direction(s.key.quantity) < 0
+    ]
+    if components:
+        val_sum = _summed(components)
+        train_sum = _summed(
+            [t for t in (run.find(s.key.quantity, _series.TRAIN_SPLITS) for s in components) if t]
+        )
+        if val_sum is not None:
+            label = " + ".join(s.key.quantity for s in components)
+            twin = train_sum if train_sum is not None else _series.training_loss(run)
+            return val_sum, twin, label
+        return (
+            components[0],
+            run.find(components[0].key.quantity, _series.TRAIN_SPLITS),
+            components[0].key.quantity,
+        )
+    for series in _validation_scores(run, split):
+        oriented = _as_error(series)
+        if oriented is None:
+            continue
+        twin = run.find(series.key.quantity, _series.TRAIN_SPLITS)
+        twin_oriented = _as_error(twin) if twin is not None else None
+        train = replace(twin, value=twin_oriented[0]) if twin is not None and twin_oriented else None
+        return replace(series, value=oriented[0]), train or _series.training_loss(run), oriented[1]
+    raise MissingInput("no validation (or test) loss or score with a known direction")
+
+
+def _summed(parts: list[Series]) -> Series | None:
+    """Sum series logged on identical steps point by point (None when the steps differ)."""
+    if not parts or any(
+        p.step.size != parts[0].step.size or not np.array_equal(p.step, parts[0].step) for p in parts
+    ):
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return replace(parts[0], value=np.sum([p.value for p in parts], axis=0))
+
+
+def held_out_loss(run: Run) -> Series | None:
+    """Return the validation loss, or the test loss of a run that logs no validation split."""
+    return run.find(Quantity.LOSS, HELD_OUT)
+
+
+def _held_out_split(run: Run) -> Split:
+    """Return the validation split if the run logs any validation series, else the test split."""
+    return Split.VALIDATION if _series.series_in(run, Split.VALIDATION) else Split.TEST
+
+
+def _validation_scores(run: Run, split: Split) -> list[Series]:
+    """List held-out metrics with a known direction, accuracy first, then by name."""
+    candidates = [s for s in _series.series_in(run, split) if _series.direction(s.key.quantity) != 0]
+    return sorted(candidates, key=lambda s: (s.key.quantity != Quantity.ACCURACY, s.key.quantity))
+
+
+def _as_error(series: Series) -> tuple[np.ndarray, str] | None:
+    """Values oriented lower-is-better and positive, or None when that has no meaning.
+
+    Errors (lower is better) are used as they are. A higher-is-better score in
+    [0, 1] (or in percent) becomes ``1 - score``, whose relative change is
+    meaningful; an unbounded score cannot be turned into a positive error.
+    """
+    values = series.value.astype(np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    if _series.direction(series.key.quantity) < 0:
+        return (values, series.key.quantity) if finite.min() >= 0 else None
+    if finite.min() >= 0 and finite.max() <= 1:
+        return 1.0 - values, f"1 - {series.key.quantity}"
+    if finite.min() >= 0 and finite.max() <= 100:
+        return 1.0 - values / 100.0, f"1 - {series.key.quantity}/100"
+    return None
+
+
+def block_medians(values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Medians of consecutive equal blocks of ``values`` (finite) and the last index of each block.
+
+    Vectorised (one reshape, one median), so a 1,000,000-point curve costs
+    milliseconds; a series of at most ``max_points`` is returned unchanged.
+    """
+    n = values.size
+    if n <= max_points:
+        return values, np.arange(n)
+    size = math.ceil(n / max_points)
+    full = n // size
+    medians = np.median(values[: full * size].reshape(full, size), axis=1)
+    last = np.arange(1, full + 1) * size - 1
+    if full * size < n:
+        medians = np.append(medians, np.median(values[full * size :]))
+        last = np.append(last, n - 1)
+    return medians, last
+
+
+def _curve(series: Series, error_of: str) -> Curve:
+    """Finite points of ``series``, reduced to block medians when very long."""
+    values = series.value.astype(np.float64)
+    index = np.flatnonzero(np.isfinite(values))
+    value, last = block_medians(values[index])
+    index = index[last]
+    return Curve(series, index, series.step[index], series.epoch[index], value, error_of)
+
+
+def _original_value(curve: Curve, level: float) -> float:
+    """Express a level of the oriented curve in the series' own units."""
+    if curve.error_of.startswith("1 - ") and curve.error_of.endswith("/100"):
+        return 100.0 * (1.0 - level)
+    if curve.error_of.startswith("1 - "):
+        return 1.0 - level
+    return level
+
+
+def _best(values: np.ndarray, smooth: np.ndarray, window: int) -> tuple[int, float]:
+    """Where the curve was best, and its robust level there.
+
+    The level is the minimum of the rolling median (one lucky evaluation is
+    not the best); the location is the best raw evaluation inside that
+    median's window, which is the evaluation EarlyStopping would restore.
+    """
+    centre = int(np.nanargmin(smooth))
+    low, high = max(0, centre - window // 2), min(values.size, centre + window // 2 + 1)
+    return low + int(np.argmin(values[low:high])), float(smooth[centre])
+
+
+def _smoothing_window(n: int) -> int:
+    """Odd rolling-median width: 3 for epoch logs, about 4 % of the points for long ones."""
+    return max(3, 2 * (n // 50) + 1)
+
+
+def _on_curve(curve: Curve, train: Series) -> np.ndarray:
+    """Put the training curve on the evaluation steps (interval means for per-step logs)."""
+    reference = replace(curve.series, step=curve.step, value=curve.value)
+    return _series.on_steps(reference, train)
+
+
+def _rise(values: np.ndarray, train: np.ndarray, best: int, best_level: float, window: int) -> Rise | None:
+    """Measure the rise after the best: to the median of the last third of the evaluations after it.
+
+    Noise widths use the standard error of both robust levels (medians of
+    ``window`` and ``k_end`` points) from the curve's noise. The gap growth
+    counts how far the validation-minus-training gap widened over the same
+    span: overfitting widens it from both sides (validation up, training
+    down), so it can be clear of the noise when the validation rise alone is
+    not; its noise is that of both curves.
+    """
+    if not (best_level > 0 and math.isfinite(best_level)):
+        return None
+    k_end = max(3, math.ceil((values.size - 1 - best) / 3))
+    end_level = float(np.median(values[-k_end:]))
+    spread = MEDIAN_SE_FACTOR * math.sqrt(1.0 / window + 1.0 / k_end)
+    val_noise = _signal.noise_sigma(values)
+    sigma = _ratio(end_level - best_level, spread * val_noise)
+    growth = 0.0
+    if np.isfinite(train[best:]).all() and np.isfinite(train).sum() >= 3:
+        at_best = float(np.median(train[max(0, best - window // 2) : best + window // 2 + 1]))
+        at_end = float(np.median(train[-k_end:]))
+        train_noise = _signal.noise_sigma(train[np.isfinite(train)])
+        widening = (end_level - at_end) - (best_level - at_best)
+        growth = _ratio(widening, spread * math.hypot(val_noise, train_noise))
+    return Rise(end_level, k_end, (end_level - best_level) / best_level, sigma, growth)
+
+
+def _ratio(effect: float, noise: float) -> float:
+    """Return an effect in noise widths (infinite for an effect on a noiseless curve)."""
+    if noise > 0:
+        return effect / noise
+    return math.inf if effect > 0 else 0.0
+
+
+def _train_change(train: np.ndarray, best: int, k_end: int) -> float | None:
+    """Relative change of the training curve from the best evaluation to the end.
+
+    None when the training curve is non-finite after the best (divergence) or
+    when there is too little of it to say.
+    """
+    segment = train[best:]
+    if segment.size < 2 or not np.isfinite(segment).all():
+        return None
+    at_best = float(np.median(train[max(0, best - 1) : best + 2]))
+    at_end = float(np.median(segment[-k_end:]))
+    if not at_best > 0:
+        return None
+    return at_end / at_best - 1.0
+
+
+# --- counterfactual and labels --------------------------------------------------------------------
+
+
+def _early_stopping(values: np.ndarray, patience: int) -> tuple[int | None, int | None]:
+    """Where Keras ``EarlyStopping(patience=p, min_delta=0)`` would have stopped, and what it restores.
+
+    Keras counts every evaluation without a strict improvement and stops at
+    the one where that count reaches ``patience``; with
+    ``restore_best_weights=True`` it restores the best evaluation seen so far.
+    """
+    best_value = math.inf
+    best_index = 0
+    wait = 0
+    for i, value in enumerate(values):
+        wait += 1
+        if value < best_value:
+            best_value, best_index, wait = float(value), i, 0
+        elif wait >= patience and i > 0:
+            return i, best_index
+    return None, None
+
+
+def _labels(curve: Curve) -> tuple[str, list[int | float]]:
+    """How to name each evaluation: its epoch when the log says, else its 0-based evaluation number."""
+    epochs = curve.epoch
+    if epochs.size and np.isfinite(epochs).all():
+        if np.allclose(epochs, np.round(epochs)):
+            return "epoch", [round(float(e)) for e in epochs]
+        return "epoch", [round(float(e), 2) for e in epochs]
+    return "evaluation", list(range(curve.value.size))

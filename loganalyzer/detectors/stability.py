@@ -1,0 +1,851 @@
+"""Stability detectors: loss spikes, non-finite loss and loss explosion.
+
+Three ways a run's optimisation becomes unstable, told apart by what the loss
+does:
+
+* a **spike** is a transient, multiplicative jump far outside the curve's own
+  noise, after which training carries on (a corrupted batch, a sharp region
+  hit with too high a learning rate); see :func:`loss_spike` for the training
+  loss and :func:`validation_loss_spike` for evaluations;
+* a **non-finite loss** (NaN or +-inf) is divergence with certainty: every
+  later update is poisoned; see :func:`non_finite_loss`;
+* an **explosion** is the training loss itself blowing up and not coming
+  back: a significant sustained rise that gives back a real part of what the
+  run had learned, or a blow-up by orders of magnitude after which the
+  network never learns again; see :func:`loss_explosion`.
+
+Everything multiplicative is done on log-loss, so scaling a loss by a
+constant (a sum instead of a mean, another reduction) changes no verdict.
+Only the training loss can diverge in this sense: a validation loss that rises
+while the training loss keeps falling is overfitting, which another rule owns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from loganalyzer.detectors import _signal
+from loganalyzer.detectors._series import training_loss, validation_loss
+from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.run import Run, Series
+
+#: Long series are reduced to this many block medians before the trend tests of
+#: :func:`loss_explosion`: divergence spans many logged points, and block medians also take the
+#: minibatch noise (and isolated spikes) out of per-step logs.
+_EXPLOSION_BLOCKS = 200
+
+#: A spike has recovered once the loss is back within this many noise sigmas of its level before.
+_RECOVERY_SIGMAS = 2.0
+
+#: The local noise of a point is measured over at least this many points on each side; fewer make
+#: the robust scale itself too noisy (it can collapse by chance on a short stretch of similar values).
+_NOISE_HALF_WINDOW = 50
+
+#: Windowed medians are computed at every point up to this many window values in all (n x width),
+#: and at strided anchors with interpolation beyond that.
+_EXACT_WINDOW_WORK = 4_000_000
+
+#: Levels at the start and end of a curve are medians of this many points (robust to one outlier).
+_LEVEL_POINTS = 3
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _require_training_loss(run: Run) -> Series:
+    """Return the run's training loss or raise MissingInput."""
+    series = training_loss(run)
+    if series is None or len(series) == 0:
+        raise MissingInput("the run has no training loss")
+    return series
+
+
+def _finite_positive(series: Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return indices into ``series`` and values of its finite points; MissingInput on negatives.
+
+    Multiplicative tests need a loss bounded below by zero. A loss that goes
+    negative (an ELBO, a GAN generator loss, a log-likelihood of a density
+    above one) has no meaningful ratio, so the rule is skipped for it.
+    """
+    index = np.flatnonzero(np.isfinite(series.value))
+    values = series.value[index].astype(np.float64)
+    if values.size and float(values.min()) < 0.0:
+        raise MissingInput(f"{series.raw_name} takes negative values, so ratios of it are undefined")
+    return index, values
+
+
+def _common_zeros(n: int) -> int:
+    """Return how many exact zeros a loss may have before zero counts as one of its normal values.
+
+    One in a hundred points: a corrupted batch now and then may collapse to
+    zero, but a hinge, margin or masked loss that is zero on more points than
+    that is simply often zero, and ratios to its level mean nothing.
+    """
+    return max(1, n // 100)
+
+
+def _log(values: np.ndarray) -> np.ndarray:
+    """Take the natural log, mapping exact zeros to -inf without a warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(values)
+
+
+def _epoch_at(series: Series, index: int) -> float | None:
+    epoch = float(series.epoch[index])
+    return epoch if math.isfinite(epoch) else None
+
+
+def _quantum(values: np.ndarray) -> float:
+    """Estimate the resolution the values were logged with (0.0 when they look continuous).
+
+    Logs rounded to a few decimals (``0.0002``, ``0.0003``) move in fixed
+    steps; near the floor of such a log a one-step change is a large ratio.
+    The smallest gap between distinct values estimates the step, and it only
+    counts when the values really sit on a grid (few distinct values).
+    """
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size < 10:
+        return 0.0
+    distinct = np.unique(positive)
+    if distinct.size > positive.size // 2:
+        return 0.0
+    gaps = np.diff(distinct)
+    gaps = gaps[gaps > 1e-12 * float(distinct[-1])]
+    return float(gaps.min()) if gaps.size else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# LS001 / LS002 loss spikes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SpikeScan:
+    """Per-point robust z-scores of log-loss against the levels on both sides of each point.
+
+    ``before``/``after`` are the medians of the points just before and just
+    after each point; ``up``/``down`` the log-distance above the higher of
+    them and below the lower of them; ``z_up``/``z_down`` those distances in
+    units of the local noise ``sigma``.
+    """
+
+    before: np.ndarray
+    after: np.ndarray
+    up: np.ndarray
+    down: np.ndarray
+    z_up: np.ndarray
+    z_down: np.ndarray
+    sigma: np.ndarray
+    threshold: float
+    quantum: float
+
+
+def _spike_window(n: int, fraction: float, low: int, high: int) -> int:
+    """Return the width of the two-sided level window: a fraction of the run, clamped.
+
+    It is never wider than a fifth of the series (at least 4 points), so a
+    short epoch-level curve is compared with its neighbouring epochs and not
+    with its whole history.
+    """
+    clamped = min(max(round(fraction * n), low), max(high, low))
+    return int(max(4, min(clamped, n // 5)))
+
+
+def _stride(n: int, width: int, coarse: int) -> int:
+    """Evaluate windowed medians at every point unless that is more than a few million values."""
+    return 1 if n * width <= _EXACT_WINDOW_WORK else coarse
+
+
+def _window_median(x: np.ndarray, first: int, last: int, *, stride: int) -> np.ndarray:
+    """Return, for every index t, the median of ``x[t + first : t + last + 1]`` (NaNs ignored).
+
+    Windows are cut off at the ends of the series. With ``stride > 1`` the
+    median is evaluated every ``stride`` points and linearly interpolated in
+    between, which keeps a 1,000,000-point scan well under a second; the
+    levels and noise scales smoothed here change slowly along a run, and a
+    median moves little when one point enters or leaves its window.
+    """
+    n = x.size
+    width = last - first + 1
+    pad_left, pad_right = max(0, -first), max(0, last)
+    padded = np.concatenate([np.full(pad_left, np.nan), x.astype(np.float64), np.full(pad_right, np.nan)])
+    anchors = np.arange(0, n, max(1, stride))
+    if anchors[-1] != n - 1:
+        anchors = np.append(anchors, n - 1)
+    rows = sliding_window_view(padded, width)[anchors + first + pad_left]
+    medians = np.full(anchors.size, np.nan)
+    ragged = np.isnan(rows).any(axis=1)
+    if (~ragged).any():
+        medians[~ragged] = np.median(rows[~ragged], axis=1)
+    if ragged.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            medians[ragged] = np.nanmedian(rows[ragged], axis=1)
+    if anchors.size == n:
+        return medians
+    ok = np.isfinite(medians)
+    if not ok.any():
+        return np.full(n, np.nan)
+    return np.interp(np.arange(n), anchors[ok], medians[ok])
+
+
+def _local_noise(y: np.ndarray, half: int) -> np.ndarray:
+    """Estimate the robust noise sigma of log-loss around each point from second differences.
+
+    A second difference cancels any locally linear trend, so what remains is
+    point-to-point noise with variance 6 sigma^2; the median of its absolute
+    value over a window around each point follows the noise as it changes
+    during training (per-step log-loss gets noisier as the loss falls), and a
+    spike spoils only the three differences that touch it.
+    """
+    n = y.size
+    centred = np.full(n, np.nan)
+    if n >= 3:
+        with np.errstate(invalid="ignore"):
+            second = np.abs(y[:-2] - 2.0 * y[1:-1] + y[2:])
+        second[~np.isfinite(second)] = np.nan
+        centred[1:-1] = second
+    spread = _window_median(centred, -half, half, stride=_stride(n, 2 * half + 1, 2 * half))
+    return _signal.MAD_TO_SIGMA * spread / math.sqrt(6.0)
+
+
+def _scan_spikes(values: np.ndarray, *, window: int, z_floor: float, alpha: float | None) -> _SpikeScan:
+    """Compare each point's log-loss with the level before it and the level after it.
+
+    A spike is transient: it stands above what came before *and* above what
+    came after. Requiring both keeps the corners of a steep, monotone early
+    curve (above the level after, below the level before) and level shifts
+    such as a learning-rate restart (above the level before, not above the
+    level after) from being called spikes. The first and last points have
+    only one side and are not tested. The z threshold is ``z_floor`` or, with
+    ``alpha``, the family-wise bound over the tested points if that is higher.
+    """
+    y = _log(values)
+    n = y.size
+    half = max(1, window // 2)
+    stride = _stride(n, half, half)
+    before = _window_median(y, -half, -1, stride=stride)
+    after = _window_median(y, 1, half, stride=stride)
+    sigma = _local_noise(y, max(2 * window, _NOISE_HALF_WINDOW))
+    quantum = _quantum(values)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        high = np.maximum(before, after)
+        low = np.minimum(before, after)
+        # Rounding to a grid of step q adds noise of sd q / sqrt(12), relative to the level in log space.
+        resolution = quantum / (math.sqrt(12.0) * np.exp(low)) if quantum > 0 else np.zeros(n)
+        sigma = np.where(np.isfinite(sigma), np.maximum(sigma, np.maximum(resolution, 1e-6)), np.nan)
+        # The levels are medians of `half` noisy points (variance ~ pi/2 sigma^2 / half) and add their
+        # own noise to the distance.
+        sigma = sigma * math.sqrt(1.0 + math.pi / (2.0 * half))
+        up = y - high
+        down = y - low
+        z_up = up / sigma
+        z_down = down / sigma
+    untested = ~np.isfinite(before) | ~np.isfinite(after)
+    untested[:1] = True
+    untested[-1:] = True
+    z_up[untested] = np.nan
+    z_down[untested] = np.nan
+    tested = int(np.count_nonzero(~untested))
+    threshold = z_floor if alpha is None else _signal.familywise_z(tested, alpha=alpha, floor=z_floor)
+    return _SpikeScan(before, after, up, down, z_up, z_down, sigma, threshold, quantum)
+
+
+def _flag_points(
+    scan: _SpikeScan, values: np.ndarray, min_ratio: float, dip_ratio: float | None, alpha: float | None
+) -> np.ndarray:
+    """Mark spike points +1, dip points -1, everything else 0.
+
+    A dip is a batch whose loss collapses orders of magnitude below the local
+    level (exactly zero among losses of 0.1): the mark of a degenerate or
+    corrupted batch. Log space stretches the neighbourhood of zero, so a dip
+    must also be unexpected under the series' own lower tail (see
+    :func:`_unexpected_dips`). On a coarse logging grid the ratio must hold
+    even if rounding raised the value and lowered the level by half a grid
+    step each.
+    """
+    quantum = scan.quantum
+    with np.errstate(invalid="ignore", over="ignore"):
+        up = (scan.z_up >= scan.threshold) & (scan.up >= math.log(min_ratio))
+        if quantum > 0:
+            level = np.exp(np.maximum(scan.before, scan.after))
+            up &= (values - 0.5 * quantum) >= min_ratio * (level + 0.5 * quantum)
+        down = np.zeros(values.size, dtype=bool)
+        if dip_ratio is not None:
+            down = (scan.z_down <= -scan.threshold) & (scan.down <= -math.log(dip_ratio))
+    if down.any():
+        down &= _unexpected_dips(scan, values, alpha if alpha is not None else 0.01)
+    flags = np.zeros(values.size, dtype=np.int8)
+    flags[up] = 1
+    flags[down] = -1
+    return flags
+
+
+def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.ndarray:
+    """Mark points whose fall below the local level is too deep for the series' own lower tail.
+
+    Suppose the loss has no more probability mass near zero than it already
+    shows at a tenth of its local level, spread evenly down to zero (a
+    conservative model: a minibatch mean has a density that vanishes at
+    zero). If a fraction p of the tested points fall below a tenth of the
+    level, about ``tested * p * (r / 0.1)`` points are expected below a
+    fraction r of it by chance; a dip counts only when that is below
+    ``alpha``. Batches of one example (an exponential-like loss) have heavy
+    lower tails and so produce no dips; a value rounded to zero by a coarse
+    logging grid counts as half a grid step.
+    """
+    tested = np.isfinite(scan.z_down)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.maximum(values, 0.5 * scan.quantum) / np.exp(np.minimum(scan.before, scan.after))
+    # N tested points, of which N p lie below a tenth of their level (counted as at least one).
+    deep = max(int(np.count_nonzero(tested & (ratio <= 0.1))), 1)
+    expected = np.nan_to_num(deep * ratio / 0.1, nan=np.inf)
+    return expected < alpha
+
+
+def _events(flags: np.ndarray) -> list[tuple[int, int]]:
+    """Group consecutive flagged points of the same sign into (first, last) index pairs."""
+    marked = np.flatnonzero(flags)
+    if marked.size == 0:
+        return []
+    breaks = np.flatnonzero((np.diff(marked) > 1) | (np.diff(flags[marked]) != 0)) + 1
+    return [(int(g[0]), int(g[-1])) for g in np.split(marked, breaks)]
+
+
+def _recovery(y: np.ndarray, scan: _SpikeScan, first: int, last: int, direction: int) -> int | None:
+    """Find the first point after an event back within noise of the level before it."""
+    level = scan.before[first]
+    band = _RECOVERY_SIGMAS * scan.sigma[first]
+    after = y[last + 1 :]
+    back = after <= level + band if direction > 0 else after >= level - band
+    hits = np.flatnonzero(back)
+    return last + 1 + int(hits[0]) if hits.size else None
+
+
+def _event_evidence(
+    series: Series,
+    index: np.ndarray,
+    values: np.ndarray,
+    scan: _SpikeScan,
+    event: tuple[int, int],
+    direction: int,
+    context: dict[str, int],
+) -> Evidence:
+    """Describe one spike (``direction`` +1) or dip (-1): where it peaked, how far, when it recovered."""
+    first, last = event
+    steps = series.step[index]
+    distance = scan.up if direction > 0 else scan.down
+    segment = distance[first : last + 1]
+    peak = first + int(np.argmax(segment) if direction > 0 else np.argmin(segment))
+    recovered_at = _recovery(_log(values), scan, first, last, direction)
+    z_peak = float((scan.z_up if direction > 0 else scan.z_down)[peak])
+    level = float(math.exp(scan.before[peak]))
+    return Evidence(
+        metric=str(series.key),
+        start_step=int(steps[first]),
+        end_step=int(steps[recovered_at if recovered_at is not None else last]),
+        values={
+            "step": int(steps[peak]),
+            "epoch": _epoch_at(series, int(index[peak])),
+            "direction": "up" if direction > 0 else "down",
+            "value": float(values[peak]),
+            "baseline": level,
+            "ratio": float(values[peak]) / level,
+            "excess_ratio": float(math.exp(distance[peak])),
+            "z": z_peak if math.isfinite(z_peak) else None,
+            "threshold_z": float(scan.threshold),
+            "points": last - first + 1,
+            "recovered": recovered_at is not None,
+            "recovery_steps": int(steps[recovered_at] - steps[first]) if recovered_at is not None else None,
+            "series_points": int(values.size),
+            **context,
+        },
+        point=int(index[peak]),
+    )
+
+
+def _spike_evidence(
+    series: Series,
+    *,
+    min_points: int,
+    z_floor: float,
+    alpha: float | None,
+    min_ratio: float,
+    dip_ratio: float | None,
+    window_fraction: float,
+    min_window: int,
+    max_window: int,
+    max_events: int,
+) -> list[Evidence]:
+    """Scan one loss series, merge flagged points into events, keep the largest ``max_events``."""
+    index, values = _finite_positive(series)
+    if values.size < min_points:
+        raise MissingInput(f"{series.raw_name} has {values.size} finite points; spikes need {min_points}")
+    zeros = int(np.count_nonzero(values == 0.0))
+    if zeros > _common_zeros(values.size):
+        raise MissingInput(
+            f"{series.raw_name} is exactly zero at {zeros} of {values.size} points (a hinge or masked loss), "
+            "so ratios to its level are undefined"
+        )
+    window = _spike_window(values.size, window_fraction, min_window, max_window)
+    scan = _scan_spikes(values, window=window, z_floor=z_floor, alpha=alpha)
+    flags = _flag_points(scan, values, min_ratio, dip_ratio, alpha)
+    events = _events(flags)
+
+    def magnitude(event: tuple[int, int]) -> float:
+        first, last = event
+        distance = scan.up if flags[first] > 0 else -scan.down
+        return float(np.max(distance[first : last + 1]))
+
+    chosen = sorted(sorted(events, key=magnitude, reverse=True)[:max_events])
+    context = {"events": len(events), "window": window}
+    return [_event_evidence(series, index, values, scan, e, int(flags[e[0]]), context) for e in chosen]
+
+
+def loss_spike(
+    run: Run,
+    *,
+    min_points: int,
+    z_floor: float,
+    alpha: float,
+    min_ratio: float,
+    dip_ratio: float,
+    window_fraction: float,
+    min_window: int,
+    max_window: int,
+    max_events: int,
+) -> list[Evidence]:
+    """Find transient multiplicative jumps of the training loss far outside its own noise.
+
+    Each point's log-loss is compared with the median of the ``window / 2``
+    points before it and of the ``window / 2`` points after it (``window`` is
+    ``window_fraction`` of the series, clamped to ``[min_window,
+    max_window]``); its distance above the higher of the two, divided by the
+    local noise (robust sigma of second differences over the surrounding
+    ``4 x window`` points, floored by the logging resolution), is its z. A
+    point is a spike when z reaches ``max(z_floor, Phi^-1(1 - alpha/N))`` --
+    a family-wise bound over the N tested points, so long per-step logs need
+    a higher bar -- and the loss is at least ``min_ratio`` times that level.
+    A point ``dip_ratio`` times below the lower level with the same |z| is a
+    dip (a degenerate batch). Consecutive flagged points form one event; the
+    ``max_events`` largest are returned in step order, each with its step,
+    ratio and how long the loss took to recover.
+    """
+    return _spike_evidence(
+        _require_training_loss(run),
+        min_points=min_points,
+        z_floor=z_floor,
+        alpha=alpha,
+        min_ratio=min_ratio,
+        dip_ratio=dip_ratio,
+        window_fraction=window_fraction,
+        min_window=min_window,
+        max_window=max_window,
+        max_events=max_events,
+    )
+
+
+def validation_loss_spike(
+    run: Run,
+    *,
+    min_points: int,
+    z_floor: float,
+    min_ratio: float,
+    window_fraction: float,
+    min_window: int,
+    max_window: int,
+    max_events: int,
+    neighbour_ratio: float,
+    neighbour_z: float,
+    alpha: float,
+) -> list[Evidence]:
+    """Find evaluations whose loss jumps above the evaluations on both sides and comes back.
+
+    The validation loss is measured on the same held-out set every time, so
+    it carries no minibatch sampling noise: a jump that comes straight back
+    down is the model itself becoming transiently worse (too high a learning
+    rate, a restart, weights thrown off by a corrupted batch). Two ways to
+    qualify, each two-sided so that a rise that does not come back (overfitting,
+    divergence: other rules) never counts:
+
+    * **large**: at least ``min_ratio`` times the median of the evaluations
+      before it and of those after it, and ``z_floor`` robust sigmas above
+      them -- an effect-size test for short, noisy curves where no
+      significance is reachable;
+    * **significant**: at least ``neighbour_ratio`` times *each* neighbouring
+      evaluation, and its excess over their (geometric) midpoint is at least
+      ``max(neighbour_z, Phi^-1(1 - alpha/N))`` sigmas of the curve's own
+      evaluation-to-evaluation noise (robust, from second differences). This
+      catches the smaller transient damage a single bad batch leaves on a
+      smooth validation curve, which the per-step training loss hides in its
+      minibatch noise.
+    """
+    series = validation_loss(run)
+    if series is None or len(series) == 0:
+        raise MissingInput("the run has no validation loss")
+    large = _spike_evidence(
+        series,
+        min_points=min_points,
+        z_floor=z_floor,
+        alpha=None,
+        min_ratio=min_ratio,
+        dip_ratio=None,
+        window_fraction=window_fraction,
+        min_window=min_window,
+        max_window=max_window,
+        max_events=max_events,
+    )
+    covered = {(e.start_step, e.end_step) for e in large}
+    steps_covered = [(e.start_step or 0, e.end_step or 0) for e in large]
+    significant = [
+        evidence
+        for evidence in _neighbour_jumps(series, neighbour_ratio, neighbour_z, alpha)
+        if not any(a <= int(evidence.values["step"] or 0) <= b for a, b in steps_covered)  # type: ignore[arg-type]
+        and (evidence.start_step, evidence.end_step) not in covered
+    ]
+    events = sorted(large + significant, key=lambda e: e.start_step or 0)
+    if len(events) > max_events:
+        events = sorted(events, key=lambda e: -float(e.values["excess_ratio"] or 0))[:max_events]  # type: ignore[arg-type]
+        events.sort(key=lambda e: e.start_step or 0)
+    return [
+        Evidence(e.metric, e.start_step, e.end_step, {**e.values, "events": len(large) + len(significant)}, e.point)
+        for e in events
+    ]
+
+
+def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float) -> list[Evidence]:
+    """Single evaluations standing ``ratio`` above both neighbours, far outside the curve's noise."""
+    index, values = _finite_positive(series)
+    if values.size < 5 or bool((values == 0).any()):
+        return []
+    y = np.log(values)
+    second = y[:-2] - 2.0 * y[1:-1] + y[2:]
+    sigma = _signal.mad_sigma(second) / math.sqrt(6.0)
+    # The excess over the neighbours' midpoint is minus half a second difference: sd sqrt(6)/2 sigma.
+    scale = max(sigma * math.sqrt(6.0) / 2.0, 1e-12)
+    excess = -second / 2.0
+    threshold = _signal.familywise_z(values.size - 2, alpha=alpha, floor=z_floor)
+    log_ratio = math.log(ratio)
+    above_both = (y[1:-1] - y[:-2] >= log_ratio) & (y[1:-1] - y[2:] >= log_ratio)
+    hits = np.flatnonzero(above_both & (excess / scale >= threshold)) + 1
+    out = []
+    for i in hits:
+        baseline = float(values[i - 1])
+        out.append(
+            Evidence(
+                metric=str(series.key),
+                start_step=int(series.step[index[i]]),
+                end_step=int(series.step[index[i + 1]]),
+                values={
+                    "step": int(series.step[index[i]]),
+                    "epoch": _epoch_at(series, int(index[i])),
+                    "direction": "up",
+                    "value": float(values[i]),
+                    "baseline": baseline,
+                    "ratio": float(values[i]) / baseline,
+                    "excess_ratio": float(math.exp(excess[i - 1])),
+                    "z": float(excess[i - 1] / scale),
+                    "threshold_z": float(threshold),
+                    "points": 1,
+                    "recovered": True,
+                    "recovery_steps": int(series.step[index[i + 1]] - series.step[index[i]]),
+                    "series_points": int(values.size),
+                    "window": 1,
+                },
+                point=int(index[i]),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# DV001 non-finite loss
+# --------------------------------------------------------------------------------------------
+
+
+def _non_finite_evidence(series: Series) -> Evidence | None:
+    """Describe the first non-finite point of ``series`` and what led up to it (None if all finite)."""
+    value = series.value
+    bad = ~np.isfinite(value)
+    if not bad.any():
+        return None
+    first = int(np.argmax(bad))
+    first_value = float(value[first])
+    kind = "nan" if math.isnan(first_value) else ("inf" if first_value > 0 else "-inf")
+    recovered = bool(np.isfinite(value[first:]).any())
+    values: dict[str, str | int | float | bool | None] = {
+        "step": int(series.step[first]),
+        "epoch": _epoch_at(series, first),
+        "kind": kind,
+        "non_finite_points": int(np.count_nonzero(bad)),
+        "points": len(series),
+        "recovered": recovered,
+        "last_finite_step": None,
+        "last_finite_value": None,
+        "best_value": None,
+        "best_step": None,
+        "rise_before": None,
+    }
+    finite_before = np.flatnonzero(~bad[:first])
+    if finite_before.size:
+        last = int(finite_before[-1])
+        best = int(finite_before[np.argmin(value[finite_before])])
+        values.update(
+            last_finite_step=int(series.step[last]),
+            last_finite_value=float(value[last]),
+            best_value=float(value[best]),
+            best_step=int(series.step[best]),
+        )
+        if float(value[best]) > 0:
+            values["rise_before"] = float(value[last] / value[best])
+    return Evidence(
+        metric=str(series.key),
+        start_step=int(series.step[first]),
+        end_step=int(series.step[first] if recovered else series.step[-1]),
+        values=values,
+        point=first,
+    )
+
+
+def non_finite_loss(run: Run, *, include_validation: bool) -> list[Evidence]:
+    """Report the first NaN or infinite value of the training loss (and of the validation loss).
+
+    A non-finite loss means non-finite gradients: from that step on the
+    weights are garbage (or a loss scaler skips every step), so this is
+    divergence with certainty. The evidence names the first bad step, how
+    many points are bad, whether the loss ever became finite again, and the
+    last finite value against the best one (how far it had climbed before).
+    With ``include_validation`` a non-finite validation loss is reported too:
+    a model whose outputs overflow on held-out data has diverged numerically
+    even when the training average still looks finite.
+    """
+    candidates = [training_loss(run)]
+    if include_validation:
+        candidates.append(validation_loss(run))
+    present = [series for series in candidates if series is not None and len(series) > 0]
+    if not present:
+        raise MissingInput("the run has no loss series")
+    found = (_non_finite_evidence(series) for series in present)
+    return [evidence for evidence in found if evidence is not None]
+
+
+# --------------------------------------------------------------------------------------------
+# DV002 loss explosion
+# --------------------------------------------------------------------------------------------
+
+
+def _blocks(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce a long series to block medians; return them with each block's first index."""
+    if y.size <= _EXPLOSION_BLOCKS:
+        return y, np.arange(y.size)
+    edges = np.linspace(0, y.size, _EXPLOSION_BLOCKS + 1).astype(np.int64)
+    medians = np.array([np.median(y[a:b]) for a, b in itertools.pairwise(edges)])
+    return medians, edges[:-1]
+
+
+def _level(y: np.ndarray, *, head: bool) -> float:
+    """Return the median of the first (``head``) or last few points of ``y``."""
+    k = min(_LEVEL_POINTS, y.size)
+    return float(np.median(y[:k] if head else y[-k:]))
+
+
+@dataclass(frozen=True)
+class _Rise:
+    """A curve's rise from its smoothed minimum to its end (log levels, block indices)."""
+
+    best: int
+    peak: int
+    start_level: float
+    best_level: float
+    end_level: float
+    giveback: float
+    p_value: float
+    noise: float
+    points_after_best: int
+
+    @property
+    def rise_z(self) -> float:
+        """The rise from the best level to the end level in noise sigmas of a level difference."""
+        return (self.end_level - self.best_level) / self.noise if self.noise > 0 else math.inf
+
+
+def _sustained_rise(y: np.ndarray, *, min_points: int) -> _Rise | None:
+    """Measure how a (block-median) log-loss curve rises after its smoothed minimum."""
+    smooth = _signal.rolling_median(y, 3)
+    best = int(np.argmin(smooth))
+    # The minimum itself is the lowest point by construction; testing the trend from it would count
+    # every later point as a rise. The test starts just after it.
+    after = y[best + 1 :]
+    if after.size < min_points:
+        return None
+    start_level, end_level, best_level = _level(y, head=True), _level(y, head=False), float(smooth[best])
+    start, lowest, end = math.exp(start_level), math.exp(best_level), math.exp(end_level)
+    giveback = (end - lowest) / (start - lowest) if start > lowest else math.inf
+    return _Rise(
+        best=best,
+        peak=best + 1 + int(np.argmax(after)),
+        start_level=start_level,
+        best_level=best_level,
+        end_level=end_level,
+        giveback=giveback,
+        p_value=_signal.trend(after).p_increasing,
+        # Both levels are medians of 3 points, each with variance ~ (pi / 6) sigma^2.
+        noise=_signal.noise_sigma(y) * math.sqrt(math.pi / 3.0),
+        points_after_best=int(after.size),
+    )
+
+
+@dataclass(frozen=True)
+class _BlowUp:
+    """A blow-up the run never learned its way out of (log levels, point indices)."""
+
+    peak: int
+    resume: int
+    settled_level: float
+    peak_level: float
+
+
+def _blow_up(y: np.ndarray, *, factor: float, rise_ratio: float, min_points: int) -> _BlowUp | None:
+    """Find a peak ``factor`` above the level the run settles at, after which it never learns again.
+
+    The settled level is the median of the second half of the run. After the
+    peak, the run resumes at the first point below sqrt(``factor``) times
+    the settled level. The blow-up is divergence when the run ended
+    inside it, or when afterwards the loss neither falls by ``rise_ratio``
+    (block medians at the start against the end of the remainder) nor goes
+    back to within ``rise_ratio`` of its best level before the peak.
+    """
+    n = y.size
+    settled = float(np.median(y[n // 2 :]))
+    peak = int(np.argmax(y))
+    if y[peak] - settled < math.log(factor):
+        return None
+    below = np.flatnonzero(y[peak + 1 :] < settled + 0.5 * math.log(factor))
+    resume = peak + 1 + int(below[0]) if below.size else n
+    after = y[resume:]
+    if after.size == 0:
+        # The run ended inside the blow-up: its final weights are the exploded ones.
+        return _BlowUp(peak, resume, settled, float(y[peak])) if peak > 0 else None
+    if after.size < min_points:
+        return None
+    blocks, _ = _blocks(after)
+    if _level(blocks, head=True) - _level(blocks, head=False) >= math.log(rise_ratio):
+        return None  # it learns again after the blow-up: a spike it survived
+    settled_after = float(np.median(after))
+    if peak > 0 and settled_after - float(np.min(_signal.rolling_median(y[:peak], 3))) < math.log(rise_ratio):
+        return None  # back at the level it had before the peak: a transient spike
+    return _BlowUp(peak, resume, settled_after, float(y[peak]))
+
+
+def _positive_floor(values: np.ndarray) -> float:
+    """Return a stand-in for exact zeros on a log scale: half the smallest positive value."""
+    positive = values[values > 0]
+    return float(positive.min()) / 2.0 if positive.size else 1.0
+
+
+def _rise_evidence(series: Series, index: np.ndarray, positions: np.ndarray, rise: _Rise) -> Evidence:
+    steps = series.step[index]
+    best, peak = int(positions[rise.best]), int(positions[rise.peak])
+    return Evidence(
+        metric=str(series.key),
+        start_step=int(steps[best]),
+        end_step=int(steps[-1]),
+        values={
+            "pattern": "sustained-rise",
+            "reference": "best level",
+            "reference_value": math.exp(rise.best_level),
+            "reference_step": int(steps[best]),
+            "peak_value": float(series.value[index[peak]]),
+            "peak_step": int(steps[peak]),
+            "start_value": math.exp(rise.start_level),
+            "end_value": math.exp(rise.end_level),
+            "factor": math.exp(rise.end_level - rise.best_level),
+            "giveback": rise.giveback if math.isfinite(rise.giveback) else None,
+            "p_value": rise.p_value,
+            "rise_z": rise.rise_z if math.isfinite(rise.rise_z) else None,
+            "points_after": rise.points_after_best,
+        },
+        point=int(index[best]),
+    )
+
+
+def _blow_up_evidence(series: Series, index: np.ndarray, values: np.ndarray, blow: _BlowUp) -> Evidence:
+    steps = series.step[index]
+    return Evidence(
+        metric=str(series.key),
+        start_step=int(steps[blow.peak]),
+        end_step=int(steps[-1]),
+        values={
+            "pattern": "blow-up",
+            "reference": "settled level",
+            "reference_value": math.exp(blow.settled_level),
+            "reference_step": int(steps[min(blow.resume, steps.size - 1)]),
+            "peak_value": float(values[blow.peak]),
+            "peak_step": int(steps[blow.peak]),
+            "start_value": float(values[0]),
+            "end_value": float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
+            "factor": math.exp(blow.peak_level - blow.settled_level),
+            "giveback": None,
+            "p_value": None,
+            "rise_z": None,
+            "points_after": int(values.size - blow.resume),
+        },
+        point=int(index[blow.peak]),
+    )
+
+
+def loss_explosion(
+    run: Run,
+    *,
+    alpha: float,
+    min_points: int,
+    rise_ratio: float,
+    min_giveback: float,
+    noise_multiple: float,
+    blowup_factor: float,
+) -> list[Evidence]:
+    """Find the training loss exploding: a rise that gives back real progress, or a dead blow-up.
+
+    Sustained rise: on log-loss (block medians for long per-step logs), take
+    the minimum of a 3-point rolling median; the points from there to the end
+    (at least ``min_points``) must rise by Mann-Kendall (Hamed-Rao corrected)
+    with one-sided p < ``alpha``, the end level (median of the last 3) must be
+    at least ``rise_ratio`` times the best level and ``noise_multiple`` noise
+    sigmas above it (the minimum of a noisy curve is biased low), and the
+    rise must give back at least ``min_giveback`` of the reduction achieved
+    from the start level (median of the first 3). The last condition
+    separates divergence from the harmless multiplicative wobble of a loss
+    already a thousand times below where it began.
+
+    Blow-up: the loss peaks at least ``blowup_factor`` times above the level
+    the run settles at -- often the very first logged value, when the
+    explosion happened inside epoch 0 -- and afterwards the network neither
+    learns again nor returns to its level before the peak (see
+    :func:`_blow_up`). A healthy run that falls a thousandfold keeps falling
+    after its first point, so it never matches.
+    """
+    series = _require_training_loss(run)
+    index, values = _finite_positive(series)
+    if values.size < max(4, min_points):
+        raise MissingInput(f"{series.raw_name} has {values.size} finite points; explosion needs {min_points}")
+    y = _log(np.maximum(values, _positive_floor(values)))
+    blocks, positions = _blocks(y)
+    rise = _sustained_rise(blocks, min_points=min_points)
+    if (
+        rise is not None
+        and rise.p_value < alpha
+        and rise.end_level - rise.best_level >= math.log(rise_ratio)
+        and rise.giveback >= min_giveback
+        and rise.rise_z >= noise_multiple
+    ):
+        return [_rise_evidence(series, index, positions, rise)]
+    blow = _blow_up(y, factor=blowup_factor, rise_ratio=rise_ratio, min_points=min_points)
+    return [] if blow is None else [_blow_up_evidence(series, index, values, blow)]
