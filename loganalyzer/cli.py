@@ -9,6 +9,7 @@ traceback instead of hiding behind a vague message.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import sys
@@ -45,10 +46,16 @@ class InspectFormat(enum.StrEnum):
 
 
 class CheckFormat(enum.StrEnum):
-    """Output formats of ``check``."""
+    """Output formats of ``check`` (keys of :data:`loganalyzer.report.REPORTERS`)."""
 
     TEXT = "text"
+    CONCISE = "concise"
     JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    MARKDOWN = "markdown"
 
 
 class FailOn(enum.StrEnum):
@@ -160,28 +167,76 @@ def export(
 @app.command()
 def check(
     paths: PathsArgument,
-    output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.TEXT,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", envvar="LOGANALYZER_FORMAT", help="Output format.", rich_help_panel="Output"),
+    ] = CheckFormat.TEXT,
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
+        str | None,
+        typer.Option("--output", "-o", help="Write the report to this file instead of stdout.", rich_help_panel="Output"),
     ] = None,
     select: Annotated[
-        str | None, typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.")
+        str | None,
+        typer.Option(
+            help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
+            rich_help_panel="Rule selection",
+        ),
     ] = None,
-    extend_select: Annotated[str | None, typer.Option(help="Rules to run in addition to --select.")] = None,
-    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    extend_select: Annotated[
+        str | None, typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection")
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection")
+    ] = None,
     fail_on: Annotated[
-        FailOn | None, typer.Option(help="Lowest severity that makes the exit code 1 [default: warning].")
+        FailOn | None,
+        typer.Option(help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"),
     ] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when findings are reported.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show rules skipped and why.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit")
+    ] = False,
+    config: ConfigOption = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Show a count of findings per rule.", rich_help_panel="Output")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show rules skipped and why.", rich_help_panel="Output")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print findings and errors only.", rich_help_panel="Output")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Never use colour (also: NO_COLOR=1).", rich_help_panel="Output")
+    ] = False,
+    ignore_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-unknown",
+            help="Skip given files that are not training logs instead of failing (for pre-commit).",
+            rich_help_panel="Inputs",
+        ),
+    ] = False,
     verify_crc: VerifyCrcOption = False,
     name_map: NameMapOption = None,
 ) -> None:
-    """Lint training logs: report overfitting, underfitting, spikes, divergence, slow epochs, memory growth."""
+    """Lint training logs: overfitting, underfitting, loss spikes, divergence, slow epochs, memory growth.
+
+    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or input error.
+    """
     from loganalyzer.api import analyze
-    from loganalyzer.engine.config import settings_from_mapping
+    from loganalyzer.engine.baseline import apply_baseline, read_baseline
+    from loganalyzer.engine.baseline import write_baseline as record_baseline
+    from loganalyzer.engine.config import load_settings
     from loganalyzer.engine.pack import load_default_pack
-    from loganalyzer.report import REPORTERS
+    from loganalyzer.report import REPORTERS, RenderOptions
 
     overrides: dict[str, object] = {}
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
@@ -191,17 +246,33 @@ def check(
         overrides["fail-on"] = fail_on.value
     if name_map:
         overrides["metric-map"] = _parse_map(name_map)
-    settings = _guarded(lambda: settings_from_mapping(overrides, load_default_pack(), origin="command line"))
+    pack = _guarded(load_default_pack)
+    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    known = _guarded(lambda: read_baseline(baseline)) if baseline else None
     analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc))
-    text = REPORTERS[output_format.value](analysis, verbose=verbose)
-    _write(text, output)
-    for problem in analysis.input_errors:
-        typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
-    for error in analysis.rule_errors:
-        typer.echo(f"loganalyzer: error: rule {error.rule} crashed on {error.run}: {error.message}", err=True)
+    if ignore_unknown:
+        analysis = dataclasses.replace(
+            analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
+        )
+    if write_baseline:
+        count = _guarded(lambda: record_baseline(analysis, write_baseline))
+        typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
+    if known is not None:
+        analysis, hidden = apply_baseline(analysis, known)
+        if hidden and not quiet:
+            typer.echo(f"loganalyzer: {hidden} finding(s) hidden by baseline {baseline}", err=True)
+    color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
+    _write(REPORTERS[output_format.value](analysis, options), output)
+    report_shows_errors = output in (None, "-") and output_format in (CheckFormat.TEXT, CheckFormat.CONCISE)
+    if not report_shows_errors:
+        for problem in analysis.input_errors:
+            typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
+        for error in analysis.rule_errors:
+            typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
     if analysis.input_errors or analysis.rule_errors:
         raise typer.Exit(EXIT_ERROR)
-    failing = [f for f in analysis.findings if f.severity >= settings.fail_on]
+    failing = any(f.severity >= settings.fail_on for f in analysis.findings)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
 
 

@@ -181,10 +181,15 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class InputProblem:
-    """An input path that could not be read at all."""
+    """An input path that could not be read at all.
+
+    ``kind`` is ``unreadable`` (missing, unreadable, corrupt beyond use) or
+    ``unrecognised`` (a readable file that is not a training log).
+    """
 
     path: str
     message: str
+    kind: str = "unreadable"
 
 
 @dataclass(frozen=True)
