@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baselines import BASELINES  # noqa: E402
+from baselines import BASELINES
 
-from loganalyzer.api import analyze, load_runs  # noqa: E402
-from loganalyzer.model.finding import Severity  # noqa: E402
-from loganalyzer.model.rule import PROBLEM_CATEGORIES  # noqa: E402
+from loganalyzer.api import analyze, load_runs
+from loganalyzer.model.finding import Severity
+from loganalyzer.model.rule import PROBLEM_CATEGORIES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,8 @@ def baseline_predictions(path: Path) -> dict[str, bool]:
 
 def format_row(label: str, tally: Tally) -> str:
     p, r, f1 = tally.scores()
-    return f"  {label:<32} P={p:5.2f} R={r:5.2f} F1={f1:5.2f}  (TP {tally.tp}, FP {tally.fp}, FN {tally.fn}, TN {tally.tn})"
+    counts = f"TP {tally.tp}, FP {tally.fp}, FN {tally.fn}, TN {tally.tn}"
+    return f"  {label:<32} P={p:5.2f} R={r:5.2f} F1={f1:5.2f}  ({counts})"
 
 
 def main() -> int:

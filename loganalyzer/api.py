@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loganalyzer import ingest
-from loganalyzer.errors import ConfigError, InputError, UnrecognisedInput
 from loganalyzer.engine.settings import Settings
+from loganalyzer.errors import ConfigError, InputError, UnrecognisedInput
 from loganalyzer.ingest.source import ReadOptions
 from loganalyzer.model.finding import Analysis, InputProblem
 from loganalyzer.model.run import MetricKey, Run
@@ -91,7 +91,9 @@ def analyze(
         loaded = load_runs(paths, verify_data_crc=verify_data_crc, name_map=settings.name_map)
         runs.extend(loaded.runs)
         problems.extend(
-            InputProblem(e.path, e.reason, "unrecognised" if isinstance(e, UnrecognisedInput) else "unreadable")
+            InputProblem(
+                e.path, e.reason, "unrecognised" if isinstance(e, UnrecognisedInput) else "unreadable"
+            )
             for e in loaded.errors
         )
     runs.sort(key=lambda run: run.name)

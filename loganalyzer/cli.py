@@ -13,8 +13,8 @@ import dataclasses
 import enum
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -85,7 +85,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Find overfitting, underfitting, loss spikes, divergence, slow epochs and memory growth in training logs."""
+    """Find overfitting, underfitting, spikes, divergence, slow epochs and memory growth in training logs."""
 
 
 PathsArgument = Annotated[
@@ -111,7 +111,7 @@ NameMapOption = Annotated[
     typer.Option(
         "--map",
         metavar="RAW=SPLIT.QUANTITY",
-        help="Map a raw tag/column to a canonical metric, e.g. --map my_eval_xent=validation.loss. Repeatable.",
+        help="Map a raw tag/column to a canonical metric (repeatable), e.g. --map my_xent=validation.loss.",
     ),
 ]
 
@@ -140,7 +140,8 @@ def inspect(
 def export(
     paths: PathsArgument,
     output: Annotated[
-        str, typer.Option("--output", "-o", help="File to write ('-' for standard output).", show_default=False)
+        str,
+        typer.Option("--output", "-o", help="File to write ('-' for standard output).", show_default=False),
     ],
     table_format: Annotated[
         ExportFormat | None,
@@ -169,11 +170,18 @@ def check(
     paths: PathsArgument,
     output_format: Annotated[
         CheckFormat,
-        typer.Option("--format", "-f", envvar="LOGANALYZER_FORMAT", help="Output format.", rich_help_panel="Output"),
+        typer.Option(
+            "--format", "-f", envvar="LOGANALYZER_FORMAT", help="Output format.", rich_help_panel="Output"
+        ),
     ] = CheckFormat.TEXT,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write the report to this file instead of stdout.", rich_help_panel="Output"),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file instead of stdout.",
+            rich_help_panel="Output",
+        ),
     ] = None,
     select: Annotated[
         str | None,
@@ -183,38 +191,48 @@ def check(
         ),
     ] = None,
     extend_select: Annotated[
-        str | None, typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection")
+        str | None,
+        typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection"),
     ] = None,
     ignore: Annotated[
-        str | None, typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection")
+        str | None,
+        typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
-        typer.Option(help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"),
+        typer.Option(
+            help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"
+        ),
     ] = None,
     exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit")
+        bool,
+        typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit"),
     ] = False,
     config: ConfigOption = None,
     baseline: Annotated[
         str | None,
-        typer.Option(help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"),
+        typer.Option(
+            help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"
+        ),
     ] = None,
     write_baseline: Annotated[
         str | None,
         typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
     ] = None,
     statistics: Annotated[
-        bool, typer.Option("--statistics", help="Show a count of findings per rule.", rich_help_panel="Output")
+        bool,
+        typer.Option("--statistics", help="Show a count of findings per rule.", rich_help_panel="Output"),
     ] = False,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Also show rules skipped and why.", rich_help_panel="Output")
+        bool,
+        typer.Option("--verbose", "-v", help="Also show rules skipped and why.", rich_help_panel="Output"),
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print findings and errors only.", rich_help_panel="Output")
     ] = False,
     no_color: Annotated[
-        bool, typer.Option("--no-color", help="Never use colour (also: NO_COLOR=1).", rich_help_panel="Output")
+        bool,
+        typer.Option("--no-color", help="Never use colour (also: NO_COLOR=1).", rich_help_panel="Output"),
     ] = False,
     ignore_unknown: Annotated[
         bool,
@@ -269,7 +287,9 @@ def check(
         for problem in analysis.input_errors:
             typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
         for error in analysis.rule_errors:
-            typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
+            typer.echo(
+                f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True
+            )
     if analysis.input_errors or analysis.rule_errors:
         raise typer.Exit(EXIT_ERROR)
     failing = any(f.severity >= settings.fail_on for f in analysis.findings)
@@ -278,7 +298,9 @@ def check(
 
 @app.command("rules")
 def list_rules(
-    output_format: Annotated[InspectFormat, typer.Option("--format", "-f", help="Output format.")] = InspectFormat.TEXT,
+    output_format: Annotated[
+        InspectFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InspectFormat.TEXT,
 ) -> None:
     """List every rule: code, name, category, default severity and summary."""
     from loganalyzer.engine.pack import load_default_pack
@@ -291,7 +313,9 @@ def list_rules(
 
 @app.command()
 def explain(
-    rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. OF001 or overfitting.", show_default=False)],
+    rule: Annotated[
+        str, typer.Argument(help="Rule code or name, e.g. OF001 or overfitting.", show_default=False)
+    ],
     config: ConfigOption = None,
 ) -> None:
     """Explain a rule: what it detects and how, its parameters (effective values), remedies with code."""

@@ -19,6 +19,9 @@ from loganalyzer.model.run import Quantity, Run, Series, Split
 #: log it without any split.
 TRAIN_SPLITS = (Split.TRAIN, Split.UNKNOWN)
 
+#: Held-out data: validation first, a test split when a run logs no validation.
+HELD_OUT_SPLITS = (Split.VALIDATION, Split.TEST)
+
 _LOWER_IS_BETTER = re.compile(
     r"(^|_)(loss|losses|error|err|mae|mse|rmse|msle|mape|nll|perplexity|ppl|wer|cer|bpc|bpd|xent|cross_entropy)($|_)"
 )
@@ -53,15 +56,29 @@ def validation_loss(run: Run) -> Series | None:
     return run.find(Quantity.LOSS, (Split.VALIDATION,))
 
 
+def held_out_loss(run: Run) -> Series | None:
+    """The validation loss, or the test loss of a run that logs no validation split."""
+    return run.find(Quantity.LOSS, HELD_OUT_SPLITS)
+
+
+def epoch_groups(epochs: np.ndarray) -> np.ndarray | None:
+    """Whole epoch of each point when points are per-step with known epochs, else None.
+
+    Only with at least two points per epoch on average, three epochs, and
+    epochs that never go back: an epoch-level series needs no grouping.
+    """
+    if epochs.size == 0 or not bool(np.isfinite(epochs).all()):
+        return None
+    whole = np.floor(epochs + 1e-9)
+    distinct = np.unique(whole).size
+    if distinct < 3 or epochs.size < 2 * distinct or bool((np.diff(whole) < 0).any()):
+        return None
+    return whole
+
+
 def series_in(run: Run, split: Split) -> list[Series]:
     """Every series of ``split``, in key order."""
     return sorted((s for s in run.series if s.key.split == split), key=lambda s: s.key)
-
-
-def finite_part(series: Series) -> tuple[np.ndarray, np.ndarray]:
-    """Steps and values of the finite points only."""
-    keep = np.isfinite(series.value)
-    return series.step[keep], series.value[keep]
 
 
 def mean_between(steps: np.ndarray, values: np.ndarray, boundaries: np.ndarray) -> np.ndarray:

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
-from loganalyzer.detectors.generalization import HELD_OUT, block_medians, held_out_loss
 from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Quantity, Run, Series, Split
 
@@ -210,7 +209,7 @@ def _curve(series: Series, scale: float = 1.0) -> Curve:
     """Keep the finite points of ``series`` (divided by ``scale``), as block medians when very long."""
     values = series.value.astype(np.float64) / scale
     index = np.flatnonzero(np.isfinite(values))
-    value, last = block_medians(values[index], MAX_POINTS)
+    value, last = _signal.block_medians(values[index], MAX_POINTS)
     index = index[last]
     return Curve(series, index, series.step[index], value)
 
@@ -219,7 +218,7 @@ def _window(values: np.ndarray, size: int) -> Window:
     """Measure the robust level and the Mann-Kendall/Theil-Sen trend of the last ``size`` values."""
     tail = values[-size:]
     level = float(np.median(tail))
-    thinned, _ = block_medians(tail, _signal.MAX_TREND_POINTS)
+    thinned, _ = _signal.block_medians(tail, _signal.MAX_TREND_POINTS)
     trend = _signal.trend(thinned)
     change = trend.slope * (thinned.size - 1) / abs(level) if level != 0 else 0.0
     return Window(size, level, change, trend.p_decreasing, trend.p_increasing)
@@ -260,7 +259,7 @@ def _accuracy_series(run: Run, splits: tuple[Split, ...]) -> Curve | None:
 
 def _accuracy_level(run: Run, trailing: Trailing) -> float | None:
     """Return the accuracy at the plateau: training accuracy if logged, else validation."""
-    for splits in (_series.TRAIN_SPLITS, HELD_OUT):
+    for splits in (_series.TRAIN_SPLITS, _series.HELD_OUT_SPLITS):
         curve = _accuracy_series(run, splits)
         if curve is not None:
             return float(np.median(curve.value[-trailing.size(curve.value.size) :]))
@@ -304,7 +303,7 @@ def _chance_classes(
 
 def _validation(run: Run, train: Series, trailing: Trailing) -> Validation:
     """Describe the validation loss (and its gap to training) and accuracy over their own trailing windows."""
-    val = held_out_loss(run)
+    val = _series.held_out_loss(run)
     level = gap = None
     if val is not None:
         train_on_val = _series.on_steps(val, train)
@@ -315,7 +314,7 @@ def _validation(run: Run, train: Series, trailing: Trailing) -> Validation:
             level = float(np.median(val.value[keep][-k:]))
             train_level = float(np.median(train_on_val[keep][-k:]))
             gap = (level - train_level) / train_level if train_level > 0 else None
-    accuracy = _accuracy_series(run, HELD_OUT)
+    accuracy = _accuracy_series(run, _series.HELD_OUT_SPLITS)
     window = _window(accuracy.value, trailing.size(accuracy.value.size)) if accuracy is not None else None
     return Validation(level, gap, accuracy, window)
 

@@ -29,8 +29,6 @@ from loganalyzer.model.run import Quantity, Run, Series, Split
 MAX_POINTS = 4000
 
 #: Held-out splits in order of preference: many PyTorch loops call their held-out set "test".
-HELD_OUT = (Split.VALIDATION, Split.TEST)
-
 #: Median of k Gaussian draws has a standard error of about this factor times sigma / sqrt(k).
 MEDIAN_SE_FACTOR = math.sqrt(math.pi / 2.0)
 
@@ -122,7 +120,7 @@ def overfitting(
         return []
     if max(rise.sigma, rise.gap_growth_sigma) < _signal.familywise_z(n, alpha):
         return []
-    post_trend = _signal.trend(block_medians(curve.value[best + 1 :], _signal.MAX_TREND_POINTS)[0])
+    post_trend = _signal.trend(_signal.block_medians(curve.value[best + 1 :], _signal.MAX_TREND_POINTS)[0])
     if post_trend.p_increasing >= alpha:
         return []
     train_change = _train_change(train, best, rise.k_end)
@@ -181,7 +179,7 @@ def generalization_gap(
     one-sided ``alpha`` z-score of the two levels' noise. ``onset`` is where
     the smoothed ratio last crossed ``min_gap`` upward.
     """
-    val = held_out_loss(run)
+    val = _series.held_out_loss(run)
     train = _series.training_loss(run)
     if val is None or train is None:
         raise MissingInput("needs both a training and a validation loss")
@@ -191,8 +189,8 @@ def generalization_gap(
     if n < min_points:
         raise MissingInput(f"only {n} steps carry both training and validation loss; {min_points} needed")
     index = np.flatnonzero(keep)
-    v, last = block_medians(val.value[keep].astype(np.float64))
-    t, _ = block_medians(train_on_val[keep])
+    v, last = _signal.block_medians(val.value[keep].astype(np.float64))
+    t, _ = _signal.block_medians(train_on_val[keep])
     index = index[last]
     n = v.size
     k = max(3, math.ceil(end_fraction * n))
@@ -241,7 +239,7 @@ def _monitored(run: Run) -> tuple[Series, Series | None, str]:
     direction, turned into an error. The training twin is the training loss,
     or the same sum or score on the training split.
     """
-    loss = held_out_loss(run)
+    loss = _series.held_out_loss(run)
     if loss is not None and np.isfinite(loss.value).any():
         return loss, _series.training_loss(run), "loss"
     split = _held_out_split(run)
@@ -286,11 +284,6 @@ def _summed(parts: list[Series]) -> Series | None:
     return replace(parts[0], value=np.sum([p.value for p in parts], axis=0))
 
 
-def held_out_loss(run: Run) -> Series | None:
-    """Return the validation loss, or the test loss of a run that logs no validation split."""
-    return run.find(Quantity.LOSS, HELD_OUT)
-
-
 def _held_out_split(run: Run) -> Split:
     """Return the validation split if the run logs any validation series, else the test split."""
     return Split.VALIDATION if _series.series_in(run, Split.VALIDATION) else Split.TEST
@@ -322,30 +315,11 @@ def _as_error(series: Series) -> tuple[np.ndarray, str] | None:
     return None
 
 
-def block_medians(values: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """Medians of consecutive equal blocks of ``values`` (finite) and the last index of each block.
-
-    Vectorised (one reshape, one median), so a 1,000,000-point curve costs
-    milliseconds; a series of at most ``max_points`` is returned unchanged.
-    """
-    n = values.size
-    if n <= max_points:
-        return values, np.arange(n)
-    size = math.ceil(n / max_points)
-    full = n // size
-    medians = np.median(values[: full * size].reshape(full, size), axis=1)
-    last = np.arange(1, full + 1) * size - 1
-    if full * size < n:
-        medians = np.append(medians, np.median(values[full * size :]))
-        last = np.append(last, n - 1)
-    return medians, last
-
-
 def _curve(series: Series, error_of: str) -> Curve:
     """Finite points of ``series``, reduced to block medians when very long."""
     values = series.value.astype(np.float64)
     index = np.flatnonzero(np.isfinite(values))
-    value, last = block_medians(values[index])
+    value, last = _signal.block_medians(values[index])
     index = index[last]
     return Curve(series, index, series.step[index], series.epoch[index], value, error_of)
 

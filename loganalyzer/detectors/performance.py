@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loganalyzer.detectors import _signal
+from loganalyzer.detectors import _series, _signal
 from loganalyzer.detectors._series import TRAIN_SPLITS
 from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Quantity, Run, Series
@@ -245,7 +245,7 @@ def _from_samples(series: Series, keep: np.ndarray, values: np.ndarray) -> _Dura
     :data:`_POINTS_PER_BLOCK` points.
     """
     steps, epochs = series.step[keep], series.epoch[keep]
-    whole = _epoch_groups(epochs)
+    whole = _series.epoch_groups(epochs)
     if whole is not None:
         last = np.flatnonzero(np.append(whole[1:] != whole[:-1], True))
         starts = np.concatenate([[0], last[:-1] + 1])
@@ -273,25 +273,10 @@ def _from_samples(series: Series, keep: np.ndarray, values: np.ndarray) -> _Dura
     return _Durations(series, _TIME_COLUMN, unit, values, steps, epochs, keep, position)
 
 
-def _epoch_groups(epochs: np.ndarray) -> np.ndarray | None:
-    """Whole epoch of each point when points are per-step with known epochs, else None.
-
-    Only with at least two points per epoch on average and three epochs: an
-    epoch-level series needs no grouping.
-    """
-    if epochs.size == 0 or not bool(np.isfinite(epochs).all()):
-        return None
-    whole = np.floor(epochs + 1e-9)
-    distinct = np.unique(whole).size
-    if distinct < 3 or epochs.size < 2 * distinct or bool((np.diff(whole) < 0).any()):
-        return None
-    return whole
-
-
 def _from_clock(series: Series, keep: np.ndarray, clock: np.ndarray, origin: str) -> _Durations | None:
     """Durations as increments of a clock read at the points ``keep`` of ``series``."""
     new, position = _segments(series, keep, clock)
-    whole = _epoch_groups(series.epoch[keep])
+    whole = _series.epoch_groups(series.epoch[keep])
     if whole is not None:
         return _clock_per_epoch(series, keep, clock, origin, whole, new)
     units = ~new[1:]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loganalyzer.detectors import _signal
+from loganalyzer.detectors import _series, _signal
 from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Quantity, Run, Series
 
@@ -117,7 +117,7 @@ def _floor(series: Series) -> _Floor | None:
         return None
     values = series.value[keep]
     epochs = series.epoch[keep]
-    groups = _epoch_groups(epochs)
+    groups = _series.epoch_groups(epochs)
     if groups is not None:
         starts = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
         return _minima(series, "epoch", keep, values, starts)
@@ -126,17 +126,6 @@ def _floor(series: Series) -> _Floor | None:
         return _minima(series, "step", keep, values, starts)
     unit = "epoch" if _one_per_epoch(epochs) else "step"
     return _Floor(series, unit, values, series.step[keep], keep)
-
-
-def _epoch_groups(epochs: np.ndarray) -> np.ndarray | None:
-    """Integer epoch per point when there are at least two points per epoch, else None."""
-    if epochs.size == 0 or not bool(np.isfinite(epochs).all()):
-        return None
-    whole = np.floor(epochs + 1e-9)
-    distinct = np.unique(whole).size
-    if distinct < 3 or epochs.size < 2 * distinct or bool((np.diff(whole) < 0).any()):
-        return None
-    return whole
 
 
 def _one_per_epoch(epochs: np.ndarray) -> bool:

@@ -515,9 +515,9 @@ def validation_loss_spike(
     if len(events) > max_events:
         events = sorted(events, key=lambda e: -float(e.values["excess_ratio"] or 0))[:max_events]  # type: ignore[arg-type]
         events.sort(key=lambda e: e.start_step or 0)
+    total = len(large) + len(significant)
     return [
-        Evidence(e.metric, e.start_step, e.end_step, {**e.values, "events": len(large) + len(significant)}, e.point)
-        for e in events
+        Evidence(e.metric, e.start_step, e.end_step, {**e.values, "events": total}, e.point) for e in events
     ]
 
 

@@ -166,7 +166,7 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-#: Files searched in each directory, closest first; pyproject.toml only counts with a [tool.loganalyzer] table.
+#: Files searched in each directory, closest first (a pyproject.toml counts only with [tool.loganalyzer]).
 CONFIG_FILES = ("loganalyzer.toml", ".loganalyzer.toml", "pyproject.toml")
 
 

@@ -136,7 +136,9 @@ def _rule(document: Mapping[str, Any], filename: str) -> RuleSpec:
         summary=document["summary"],
         description=document["description"].strip(),
         message=document["message"],
-        parameters=tuple(ParameterSpec(name, dict(schema)) for name, schema in document["parameters"].items()),
+        parameters=tuple(
+            ParameterSpec(name, dict(schema)) for name, schema in document["parameters"].items()
+        ),
         remedies=tuple(document["remedies"]),
         references=tuple(document.get("references", ())),
         aliases=tuple(document.get("aliases", ())),
@@ -158,7 +160,9 @@ def _cross_check(
     if family is None:
         raise RulePackError(f"{where}: code prefix {rule.code[:2]!r} is not a family declared in pack.toml")
     if rule.category != family:
-        raise RulePackError(f"{where}: category {rule.category!r} does not match family {rule.code[:2]} ({family})")
+        raise RulePackError(
+            f"{where}: category {rule.category!r} does not match family {rule.code[:2]} ({family})"
+        )
     if rule.category not in categories:
         raise RulePackError(f"{where}: category {rule.category!r} is not declared in pack.toml")
     if rule.detector not in detectors:

@@ -130,7 +130,7 @@ def _run_info(run: Run) -> RunInfo:
         name=run.name,
         format=run.format,
         sources=run.sources,
-        metrics=tuple(str(key) for key in run.keys()),
+        metrics=tuple(map(str, run.keys())),
         points=run.point_count,
         diagnostics=tuple(d.to_dict() for d in run.diagnostics),
     )

@@ -20,6 +20,9 @@ from loganalyzer.model.run import MetricKey, Run
 #: Text readers, asked in this order whether they recognise a file.
 TEXT_READERS = (hf_trainer, keras_json, jsonl, keras_csv)
 
+#: Reading options when the caller gives none.
+DEFAULT_READ_OPTIONS = ReadOptions()
+
 #: Every reader by its FORMAT name.
 READERS = {TENSORBOARD_FORMAT: tensorboard, **{reader.FORMAT: reader for reader in TEXT_READERS}}
 
@@ -34,7 +37,7 @@ class LoadResult:
 
 def read_source(
     source: LogSource,
-    options: ReadOptions = ReadOptions(),
+    options: ReadOptions = DEFAULT_READ_OPTIONS,
     overrides: Mapping[str, MetricKey] | None = None,
 ) -> list[Run]:
     """Read one discovered source into its run(s)."""
@@ -44,7 +47,7 @@ def read_source(
 
 def load_runs(
     paths: Sequence[str | os.PathLike[str]],
-    options: ReadOptions = ReadOptions(),
+    options: ReadOptions = DEFAULT_READ_OPTIONS,
     overrides: Mapping[str, MetricKey] | None = None,
 ) -> LoadResult:
     """Discover and read every run under ``paths``.

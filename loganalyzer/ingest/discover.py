@@ -39,7 +39,9 @@ NEVER_LOGS = frozenset(
 )  # fmt: skip
 
 #: Directory names never descended into.
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"})
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"}
+)
 
 
 @dataclass(frozen=True)

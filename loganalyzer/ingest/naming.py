@@ -60,7 +60,9 @@ QUANTITY_ALIASES: tuple[tuple[Quantity, re.Pattern[str]], ...] = (
     ),
     (
         Quantity.MEMORY,
-        re.compile(r"(memory\w*|\w*_memory\w*|\w*rss\w*|gpu_mem\w*|\w*memory_allocated\w*|mem|mem_mb|mem_gb)"),
+        re.compile(
+            r"(memory\w*|\w*_memory\w*|\w*rss\w*|gpu_mem\w*|\w*memory_allocated\w*|mem|mem_mb|mem_gb)"
+        ),
     ),
 )
 

@@ -14,7 +14,14 @@ from typing import Any
 from loganalyzer.model.finding import Severity
 
 #: The problem categories of the JSON contract (exact strings).
-PROBLEM_CATEGORIES = ("overfitting", "underfitting", "loss-spike", "divergence", "slow-epoch", "memory-growth")
+PROBLEM_CATEGORIES = (
+    "overfitting",
+    "underfitting",
+    "loss-spike",
+    "divergence",
+    "slow-epoch",
+    "memory-growth",
+)
 
 
 @dataclass(frozen=True)

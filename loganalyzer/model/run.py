@@ -193,7 +193,18 @@ class Run:
         """
         import pandas as pd
 
-        columns = ["run", "metric", "split", "quantity", "step", "epoch", "wall_time", "value", "raw_name", "source"]
+        columns = [
+            "run",
+            "metric",
+            "split",
+            "quantity",
+            "step",
+            "epoch",
+            "wall_time",
+            "value",
+            "raw_name",
+            "source",
+        ]
         ordered = sorted(self.series, key=lambda s: s.key)
         if not ordered:
             return pd.DataFrame({c: [] for c in columns})

@@ -92,7 +92,9 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
                 f"  {row['points']:>7} pts  {steps}{extra}"
             )
         for diagnostic in run.diagnostics:
-            where = f" @{diagnostic.unit.value} {diagnostic.position}" if diagnostic.position is not None else ""
+            where = (
+                f" @{diagnostic.unit.value} {diagnostic.position}" if diagnostic.position is not None else ""
+            )
             lines.append(f"  ! {diagnostic.code}{where}: {diagnostic.message}")
         lines.append("")
     summary = f"{len(runs)} run" + ("s" if len(runs) != 1 else "") + " read"

@@ -97,7 +97,12 @@ def explain(rule: RuleSpec, effective: Mapping[str, Any], remedies: Mapping[str,
 
 def _bounds(schema: Mapping[str, Any]) -> str:
     parts = []
-    for key, symbol in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
+    for key, symbol in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
         if key in schema:
             parts.append(f"{symbol} {schema[key]}")
     return f" [{schema.get('type', '')}{', ' if parts else ''}{', '.join(parts)}]"

@@ -29,8 +29,12 @@ def test_parameters_match_detector_keyword_arguments(code: str) -> None:
         name for name, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
     }
     assert {p.name for p in rule.parameters} == keyword_only
-    defaults = [name for name in keyword_only if signature.parameters[name].default is not inspect.Parameter.empty]
-    assert not defaults, f"detector {rule.detector} declares defaults {defaults}; they belong in rules/{code}.toml"
+    defaults = [
+        name for name in keyword_only if signature.parameters[name].default is not inspect.Parameter.empty
+    ]
+    assert not defaults, (
+        f"detector {rule.detector} declares defaults {defaults}; they belong in rules/{code}.toml"
+    )
 
 
 def test_every_detector_is_used_by_a_rule() -> None:

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loganalyzer.detectors import _signal
-from loganalyzer.detectors.generalization import block_medians, generalization_gap, overfitting
+from loganalyzer.detectors._signal import block_medians
+from loganalyzer.detectors.generalization import generalization_gap, overfitting
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run

@@ -11,12 +11,25 @@ from loganalyzer.errors import ConfigError
 from loganalyzer.model.finding import Severity
 from loganalyzer.model.rule import ParameterSpec, RulePack, RuleSpec
 
-THRESHOLD = ParameterSpec("min_rise", {"type": "number", "minimum": 0, "maximum": 10, "default": 0.1, "description": "d"})
+THRESHOLD = ParameterSpec(
+    "min_rise", {"type": "number", "minimum": 0, "maximum": 10, "default": 0.1, "description": "d"}
+)
 PATIENCE = ParameterSpec("patience", {"type": "integer", "minimum": 1, "default": 5, "description": "d"})
 PACK = RulePack(
     version="1",
     rules=(
-        RuleSpec("OF001", "overfitting", "overfitting", Severity.WARNING, "d", "s", "x", "m {a}", (THRESHOLD, PATIENCE), ("r",)),
+        RuleSpec(
+            "OF001",
+            "overfitting",
+            "overfitting",
+            Severity.WARNING,
+            "d",
+            "s",
+            "x",
+            "m {a}",
+            (THRESHOLD, PATIENCE),
+            ("r",),
+        ),
         RuleSpec("LS001", "loss-spike", "loss-spike", Severity.WARNING, "d", "s", "x", "m {a}", (), ("r",)),
     ),
     remedies={},
@@ -64,13 +77,25 @@ def test_command_line_overrides_file() -> None:
         ({"select": ["OF9"]}, "pyproject.toml: select: 'OF9' matches no rule"),
         ({"select": ["overfiting"]}, "'overfiting' matches no rule (did you mean 'overfitting'?)"),
         ({"ignore": "LS01"}, "'LS01' matches no rule (did you mean 'LS001'?)"),
-        ({"fail-on": "warn"}, "fail-on = 'warn': must be one of info, warning, error (did you mean 'warning'?)"),
+        (
+            {"fail-on": "warn"},
+            "fail-on = 'warn': must be one of info, warning, error (did you mean 'warning'?)",
+        ),
         ({"rules": {"OF01": {}}}, "rules.OF01: no such rule (did you mean 'OF001'?)"),
-        ({"rules": {"OF001": {"min_ris": 1}}}, "rules.OF001: unknown parameter 'min_ris' (did you mean 'min_rise'?)"),
-        ({"rules": {"OF001": {"min_rise": -1}}}, "rules.OF001.min_rise = -1.0: -1.0 is less than the minimum of 0"),
+        (
+            {"rules": {"OF001": {"min_ris": 1}}},
+            "rules.OF001: unknown parameter 'min_ris' (did you mean 'min_rise'?)",
+        ),
+        (
+            {"rules": {"OF001": {"min_rise": -1}}},
+            "rules.OF001.min_rise = -1.0: -1.0 is less than the minimum of 0",
+        ),
         ({"rules": {"OF001": {"patience": 2.5}}}, "rules.OF001.patience = 2.5: 2.5 is not of type 'integer'"),
         ({"rules": {"OF001": {"severity": "fatal"}}}, "rules.OF001.severity = 'fatal': must be one of"),
-        ({"metric-map": {"x": "holdout.loss"}}, "metric-map.'x': metric key 'holdout.loss': split must be one of"),
+        (
+            {"metric-map": {"x": "holdout.loss"}},
+            "metric-map.'x': metric key 'holdout.loss': split must be one of",
+        ),
         ({"select": 3}, "select must be a list of rule selectors"),
     ],
 )

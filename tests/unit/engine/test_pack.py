@@ -56,17 +56,31 @@ def test_a_valid_pack_loads(pack_dir: Path) -> None:
     [
         ('severity = "warning"', 'severity = "fatal"', r"OF901.toml: at /severity"),
         ('category = "overfitting"', 'category = "divergence"', r"does not match family OF"),
-        ('detector = "overfitting"', 'detector = "no_such_detector"', r"detector 'no_such_detector' does not exist"),
-        ('remedies = ["early-stopping"]', 'remedies = ["no-such-remedy"]', r"remedy 'no-such-remedy' is not in"),
+        (
+            'detector = "overfitting"',
+            'detector = "no_such_detector"',
+            r"detector 'no_such_detector' does not exist",
+        ),
+        (
+            'remedies = ["early-stopping"]',
+            'remedies = ["no-such-remedy"]',
+            r"remedy 'no-such-remedy' is not in",
+        ),
         ("default = 0.5", "default = -1.0", r"default of parameter 'threshold' violates its own schema"),
         ('code = "OF901"', 'code = "OF902"', r"file name must be OF902.toml"),
-        ('message = "value {value:.3g} seen"', 'message = "value {value:.3g seen"', r"message template is malformed"),
+        (
+            'message = "value {value:.3g} seen"',
+            'message = "value {value:.3g seen"',
+            r"message template is malformed",
+        ),
         ('name = "test-rule"', 'name = "Test Rule"', r"at /name"),
         ("[parameters.threshold]", "[parameters.threshold]\nunknown_key = 1", r"at /parameters/threshold"),
     ],
     ids=["severity", "family", "detector", "remedy", "default", "filename", "template", "name", "param-key"],
 )
-def test_broken_rule_is_reported_with_file_and_reason(pack_dir: Path, old: str, new: str, expected: str) -> None:
+def test_broken_rule_is_reported_with_file_and_reason(
+    pack_dir: Path, old: str, new: str, expected: str
+) -> None:
     rule_file = pack_dir / "OF901.toml"
     rule_file.write_text(rule_file.read_text().replace(old, new))
     with pytest.raises(RulePackError, match=expected):
@@ -75,7 +89,7 @@ def test_broken_rule_is_reported_with_file_and_reason(pack_dir: Path, old: str, 
 
 def test_invalid_toml_is_reported(pack_dir: Path) -> None:
     (pack_dir / "OF901.toml").write_text("code = ")
-    with pytest.raises(RulePackError, match="OF901.toml: invalid TOML"):
+    with pytest.raises(RulePackError, match=r"OF901\.toml: invalid TOML"):
         load_pack(pack_dir)
 
 
@@ -87,7 +101,7 @@ def test_duplicate_names_are_reported(pack_dir: Path) -> None:
 
 def test_missing_catalog_is_reported(pack_dir: Path) -> None:
     (pack_dir / "remedies.toml").unlink()
-    with pytest.raises(RulePackError, match="remedies.toml is missing"):
+    with pytest.raises(RulePackError, match=r"remedies\.toml is missing"):
         load_pack(pack_dir)
 
 

@@ -10,7 +10,9 @@ from loganalyzer.model.rule import RuleSpec
 
 
 def rule(code: str, name: str, category: str) -> RuleSpec:
-    return RuleSpec(code, name, category, Severity.WARNING, "d", "summary", "description", "msg {x}", (), ("r",))
+    return RuleSpec(
+        code, name, category, Severity.WARNING, "d", "summary", "description", "msg {x}", (), ("r",)
+    )
 
 
 OF001 = rule("OF001", "overfitting", "overfitting")

@@ -27,13 +27,17 @@ def test_steps_written_twice_keep_the_last_write_and_say_so() -> None:
 
 
 def test_a_resume_rewriting_every_column_gives_one_note() -> None:
-    run = build_run(parts(raw("loss", [0, 1, 1], [3.0, 2.0, 1.5]), raw("val_loss", [0, 1, 1], [3.1, 2.2, 1.9])))
+    run = build_run(
+        parts(raw("loss", [0, 1, 1], [3.0, 2.0, 1.5]), raw("val_loss", [0, 1, 1], [3.1, 2.2, 1.9]))
+    )
     [diagnostic] = [d for d in run.diagnostics if d.code == "duplicate-steps"]
     assert "1 of train.loss" in diagnostic.message and "1 of validation.loss" in diagnostic.message
 
 
 def test_epoch_level_names_get_epochs_from_steps() -> None:
-    run = build_run(parts(raw("epoch_loss", [0, 1, 2], [3.0, 2.0, 1.0]), raw("batch_loss", [5, 10], [2.0, 1.0])))
+    run = build_run(
+        parts(raw("epoch_loss", [0, 1, 2], [3.0, 2.0, 1.0]), raw("batch_loss", [5, 10], [2.0, 1.0]))
+    )
     assert run.get("train.loss").epoch.tolist() == [0.0, 1.0, 2.0]  # type: ignore[union-attr]
     assert not run.get("train.batch_loss").has_epochs  # type: ignore[union-attr]
 
@@ -99,13 +103,20 @@ def test_overrides_map_custom_names() -> None:
 
 def test_to_frame_is_the_tidy_table() -> None:
     run = build_run(
-        parts(raw("loss", [0, 1], [1.0, 0.5], epoch=np.array([0.0, 1.0])), raw("val_loss", [0, 1], [1.2, 0.9]))
+        parts(
+            raw("loss", [0, 1], [1.0, 0.5], epoch=np.array([0.0, 1.0])), raw("val_loss", [0, 1], [1.2, 0.9])
+        )
     )
     frame = run.to_frame()
     assert list(frame.columns) == [
         "run", "metric", "split", "quantity", "step", "epoch", "wall_time", "value", "raw_name", "source",
     ]  # fmt: skip
-    assert frame["metric"].astype(str).tolist() == ["train.loss", "train.loss", "validation.loss", "validation.loss"]
+    assert frame["metric"].astype(str).tolist() == [
+        "train.loss",
+        "train.loss",
+        "validation.loss",
+        "validation.loss",
+    ]
     assert frame["raw_name"].astype(str).tolist() == ["loss", "loss", "val_loss", "val_loss"]
     assert frame["value"].tolist() == [1.0, 0.5, 1.2, 0.9]
     assert str(frame["step"].dtype) == "int64"

@@ -96,7 +96,9 @@ def test_relative_names_follow_what_the_user_typed(tmp_path: Path, monkeypatch) 
     assert source.name == "exp/training.log"
 
 
-TRAINER_STATE = '{"log_history": [{"loss": 1.0, "step": 10, "epoch": 0.1}, {"loss": 0.5, "step": 20, "epoch": 0.2}]}'
+TRAINER_STATE = (
+    '{"log_history": [{"loss": 1.0, "step": 10, "epoch": 0.1}, {"loss": 0.5, "step": 20, "epoch": 0.2}]}'
+)
 
 
 def test_hugging_face_checkpoint_copies_are_not_separate_runs(tmp_path: Path) -> None:
@@ -105,4 +107,7 @@ def test_hugging_face_checkpoint_copies_are_not_separate_runs(tmp_path: Path) ->
     touch(tmp_path / "other" / "checkpoint-500" / "trainer_state.json", TRAINER_STATE.encode())
     touch(tmp_path / "other" / "checkpoint-1000" / "trainer_state.json", TRAINER_STATE.encode())
     names = [s.name for s in discover([str(tmp_path)], TEXT_READERS).sources]
-    assert names == [f"{tmp_path}/other/checkpoint-1000/trainer_state.json", f"{tmp_path}/out/trainer_state.json"]
+    assert names == [
+        f"{tmp_path}/other/checkpoint-1000/trainer_state.json",
+        f"{tmp_path}/out/trainer_state.json",
+    ]
