@@ -76,6 +76,7 @@ def load_pack(root: Traversable) -> RulePack:
         _cross_check(rule, entry.name, families, categories, remedies, DETECTORS, jsonschema)
         rules.append(rule)
     _check_unique(rules)
+    _check_supersession(rules)
     return RulePack(version=str(header.get("version", "0")), rules=tuple(rules), remedies=remedies)
 
 
@@ -142,6 +143,7 @@ def _rule(document: Mapping[str, Any], filename: str) -> RuleSpec:
         remedies=tuple(document["remedies"]),
         references=tuple(document.get("references", ())),
         aliases=tuple(document.get("aliases", ())),
+        superseded_by=tuple(document.get("superseded_by", ())),
     )
 
 
@@ -180,6 +182,17 @@ def _cross_check(
         raise RulePackError(f"{where}: message template is malformed: {exc}") from None
     if any(not name.isidentifier() for name in fields):
         raise RulePackError(f"{where}: message template fields must be plain evidence names")
+
+
+def _check_supersession(rules: list[RuleSpec]) -> None:
+    """Every ``superseded_by`` names a rule of the pack, and never the rule itself."""
+    codes = {rule.code for rule in rules}
+    for rule in rules:
+        for code in rule.superseded_by:
+            if code not in codes or code == rule.code:
+                raise RulePackError(
+                    f"rule pack: {rule.code}.toml: superseded_by names {code!r}, not another rule"
+                )
 
 
 def _check_unique(rules: list[RuleSpec]) -> None:

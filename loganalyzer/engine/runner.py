@@ -27,6 +27,7 @@ from loganalyzer.model.finding import (
     Remedy,
     RuleError,
     RunInfo,
+    Severity,
     Skipped,
 )
 from loganalyzer.model.rule import RulePack, RuleSpec
@@ -48,6 +49,7 @@ def run_rules(
     skipped: list[Skipped] = []
     errors: list[RuleError] = []
     for run in runs:
+        run_findings: list[Finding] = []
         for rule in rules:
             if settings.is_ignored_for(rule, run.name):
                 continue
@@ -63,9 +65,12 @@ def run_rules(
                 continue
             for item in evidence:
                 try:
-                    findings.append(_finding(rule, run, item, pack, settings))
+                    run_findings.append(_finding(rule, run, item, pack, settings))
                 except (KeyError, ValueError, IndexError) as exc:
                     errors.append(RuleError(run.name, rule.code, f"cannot word finding: {exc!r}"))
+        kept, superseded = _drop_superseded(run_findings, rules)
+        findings.extend(kept)
+        skipped.extend(superseded)
     return Analysis(
         runs=tuple(_run_info(run) for run in runs),
         findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
@@ -75,6 +80,31 @@ def run_rules(
         rules=tuple(rules),
         remedies={r: pack.remedies[r] for rule in rules for r in rule.remedies},
     )
+
+
+def _drop_superseded(
+    findings: list[Finding], rules: Sequence[RuleSpec]
+) -> tuple[list[Finding], list[Skipped]]:
+    """Drop findings of rules whose root cause another rule already reported on the run.
+
+    A net that blew up and then sits at chance level is diverged, not
+    underfitted: reporting both would send people to the wrong remedies. A
+    rule lists such rules in ``superseded_by``; a warning-or-above finding of
+    one of them on the same run removes the rule's findings, which are
+    recorded as skipped with the reason.
+    """
+    present = {f.rule for f in findings if f.severity >= Severity.WARNING}
+    kept: list[Finding] = []
+    skipped: dict[str, Skipped] = {}
+    by_code = {rule.code: rule for rule in rules}
+    for finding in findings:
+        causes = [code for code in by_code[finding.rule].superseded_by if code in present]
+        if causes:
+            names = ", ".join(f"{code} ({by_code[code].name})" for code in causes)
+            skipped[finding.rule] = Skipped(finding.run, finding.rule, f"superseded by {names} on this run")
+        else:
+            kept.append(finding)
+    return kept, list(skipped.values())
 
 
 def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, settings: Settings) -> Finding:

@@ -58,6 +58,7 @@ class RuleSpec:
     remedies: tuple[str, ...]
     references: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    superseded_by: tuple[str, ...] = ()
 
     def defaults(self) -> dict[str, Any]:
         """Parameter defaults as detector keyword arguments."""
