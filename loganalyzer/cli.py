@@ -152,11 +152,11 @@ def export(
 ) -> None:
     """Write every point of every run as one tidy table (CSV, or Parquet with pyarrow installed)."""
     from loganalyzer.api import load_runs
-    from loganalyzer.report import table
+    from loganalyzer import export as table
 
     chosen = table_format or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
     result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
-    _refuse_to_overwrite_inputs(output, result.runs)
+    _refuse_to_overwrite_inputs(output, [source for run in result.runs for source in run.sources])
     _guarded(lambda: table.write(result.runs, output, chosen.value))
     _report_input_errors(result.errors)
     if output != "-":
@@ -272,6 +272,10 @@ def check(
         analysis = dataclasses.replace(
             analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
         )
+    sources = [source for run in analysis.runs for source in run.sources]
+    for target in (output, write_baseline):
+        if target is not None:
+            _refuse_to_overwrite_inputs(target, sources)
     if write_baseline:
         count = _guarded(lambda: record_baseline(analysis, write_baseline))
         typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
@@ -282,14 +286,10 @@ def check(
     color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
     _write(REPORTERS[output_format.value](analysis, options), output)
-    report_shows_errors = output in (None, "-") and output_format in (CheckFormat.TEXT, CheckFormat.CONCISE)
-    if not report_shows_errors:
-        for problem in analysis.input_errors:
-            typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
-        for error in analysis.rule_errors:
-            typer.echo(
-                f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True
-            )
+    for problem in analysis.input_errors:
+        typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
+    for error in analysis.rule_errors:
+        typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
     if analysis.input_errors or analysis.rule_errors:
         raise typer.Exit(EXIT_ERROR)
     failing = any(f.severity >= settings.fail_on for f in analysis.findings)
@@ -360,14 +360,13 @@ def _parse_map(entries: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _refuse_to_overwrite_inputs(output: str, runs: object) -> None:
-    """Inputs are read-only: never let ``-o`` point at a log that was just read."""
+def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:
+    """Inputs are read-only: never let an output file be a log that was just read."""
     if output == "-":
         return
     target = Path(output).resolve()
-    for run in runs:  # type: ignore[attr-defined]
-        if any(Path(source).resolve() == target for source in run.sources):
-            _fail(f"{output}: refusing to overwrite an input log")
+    if any(Path(source).resolve() == target for source in sources):
+        _fail(f"{output}: refusing to overwrite an input log")
 
 
 def _guarded(action: Callable[[], T]) -> T:

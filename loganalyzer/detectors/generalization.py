@@ -94,7 +94,8 @@ def overfitting(
     ``end_value``, ``rise_pct``, ``rise_sigma``, ``gap_growth_sigma``,
     ``trend_p``, ``train_change_pct``, ``evals_after_best``, and the
     EarlyStopping counterfactual ``patience``, ``stop_at``, ``restored_at``,
-    ``wasted``, ``total``, ``wasted_pct``.
+    ``wasted``, ``total``, ``wasted_pct``, and ``patience_to_best``, the
+    smallest patience that would have restored the lowest evaluation.
     """
     val, train_series, monitored = _monitored(run)
     if train_series is None:
@@ -149,6 +150,7 @@ def overfitting(
         "wasted": wasted,
         "total": n,
         "wasted_pct": 100.0 * wasted / n,
+        "patience_to_best": _patience_to_best(curve.value),
     }
     return [
         Evidence(
@@ -426,6 +428,25 @@ def _early_stopping(values: np.ndarray, patience: int) -> tuple[int | None, int 
         elif wait >= patience and i > 0:
             return i, best_index
     return None, None
+
+
+def _patience_to_best(values: np.ndarray) -> int:
+    """The smallest EarlyStopping patience that reaches (and restores) the lowest evaluation.
+
+    Keras stops once ``patience`` evaluations in a row fail to improve on the
+    best so far; it reaches the overall minimum only if no such stretch comes
+    before it, so the answer is the longest such stretch before it, plus one.
+    """
+    lowest = int(np.argmin(values))
+    longest = wait = 0
+    best_value = math.inf
+    for value in values[:lowest]:
+        if value < best_value:
+            best_value, wait = float(value), 0
+        else:
+            wait += 1
+            longest = max(longest, wait)
+    return longest + 1
 
 
 def _labels(curve: Curve) -> tuple[str, list[int | float]]:

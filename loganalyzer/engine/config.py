@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from loganalyzer.engine.settings import Settings, selector_specificity
+from loganalyzer.engine.settings import SelectionLayer, Settings, selector_specificity
 from loganalyzer.errors import ConfigError
 from loganalyzer.model.finding import Severity
 from loganalyzer.model.rule import RulePack, RuleSpec
@@ -38,21 +38,30 @@ def settings_from_mapping(
     mapping: Mapping[str, Any], pack: RulePack, *, origin: str, base: Settings | None = None
 ) -> Settings:
     """Validate ``mapping`` (from ``origin``, a file name or 'command line') over ``base``."""
-    base = base or Settings()
     for key in mapping:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"{origin}: unknown key {key!r}{_suggest(key, TOP_LEVEL_KEYS)}")
-    select = _selectors(mapping, "select", pack, origin, base.select)
-    extend_select = _selectors(mapping, "extend-select", pack, origin, base.extend_select)
-    ignore = _selectors(mapping, "ignore", pack, origin, base.ignore)
-    per_path = dict(base.per_path_ignores)
+    layer = SelectionLayer(
+        select=_selectors(mapping, "select", pack, origin, None),
+        extend_select=_selectors(mapping, "extend-select", pack, origin, ()) or (),
+        ignore=_selectors(mapping, "ignore", pack, origin, ()) or (),
+    )
+    if base is None:
+        select, extend_select, ignore = layer.select or ("ALL",), layer.extend_select, layer.ignore
+        layers: tuple[SelectionLayer, ...] = ()
+    else:
+        select, extend_select, ignore = base.select, base.extend_select, base.ignore
+        changed = layer.select is not None or layer.extend_select or layer.ignore
+        layers = base.layers + ((layer,) if changed else ())
+    base_settings = base or Settings()
+    per_path = dict(base_settings.per_path_ignores)
     for pattern, selectors in _table(mapping, "per-path-ignores", origin).items():
         per_path[pattern] = _selector_list(selectors, f"per-path-ignores.{pattern!r}", pack, origin)
-    fail_on = base.fail_on
+    fail_on = base_settings.fail_on
     if "fail-on" in mapping:
         fail_on = _severity(mapping["fail-on"], "fail-on", origin)
-    parameters = {code: dict(values) for code, values in base.parameters.items()}
-    severities = dict(base.severities)
+    parameters = {code: dict(values) for code, values in base_settings.parameters.items()}
+    severities = dict(base_settings.severities)
     for reference, table in _table(mapping, "rules", origin).items():
         rule = _rule(reference, pack, origin)
         if not isinstance(table, Mapping):
@@ -62,7 +71,7 @@ def settings_from_mapping(
                 severities[rule.code] = _severity(value, f"rules.{reference}.severity", origin)
                 continue
             parameters.setdefault(rule.code, {})[name] = _parameter(rule, name, value, reference, origin)
-    name_map = dict(base.name_map)
+    name_map = dict(base_settings.name_map)
     for raw, key in _table(mapping, "metric-map", origin).items():
         if not isinstance(key, str):
             raise ConfigError(f"{origin}: metric-map.{raw!r} must be a string such as 'validation.loss'")
@@ -75,6 +84,7 @@ def settings_from_mapping(
         select=select,
         extend_select=extend_select,
         ignore=ignore,
+        layers=layers,
         per_path_ignores=per_path,
         parameters=parameters,
         severities=severities,
@@ -91,8 +101,8 @@ def _table(mapping: Mapping[str, Any], key: str, origin: str) -> Mapping[str, An
 
 
 def _selectors(
-    mapping: Mapping[str, Any], key: str, pack: RulePack, origin: str, default: tuple[str, ...]
-) -> tuple[str, ...]:
+    mapping: Mapping[str, Any], key: str, pack: RulePack, origin: str, default: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
     if key not in mapping:
         return default
     return _selector_list(mapping[key], key, pack, origin)
@@ -114,7 +124,18 @@ def check_selector(selector: str, pack: RulePack, where: str) -> None:
     if any(selector_specificity(selector, rule) is not None for rule in pack.rules):
         return
     known = ["ALL", *_labels(pack.rules)]
-    raise ConfigError(f"{where}: {selector!r} matches no rule{_suggest(selector, known)}")
+    hint = _suggest(selector, known) or _suggest_prefix(selector, pack)
+    raise ConfigError(f"{where}: {selector!r} matches no rule{hint}")
+
+
+def _suggest_prefix(selector: str, pack: RulePack) -> str:
+    """For a code-like selector (``OF9``), the longest prefix of it that does select rules."""
+    upper = selector.upper()
+    for length in range(len(upper) - 1, 1, -1):
+        codes = [rule.code for rule in pack.rules if rule.code.startswith(upper[:length])]
+        if codes:
+            return f" (did you mean {upper[:length]!r}: {', '.join(codes)}?)"
+    return ""
 
 
 def _labels(rules: Iterable[RuleSpec]) -> list[str]:

@@ -4,8 +4,10 @@ Built from defaults, then the configuration file, then the command line
 (:mod:`loganalyzer.engine.config` does the merging and validation). Rule
 selection follows ruff: a selector is ``ALL``, a code (``OF001``), a code
 prefix (``OF``), a rule name (``overfitting``) or a category
-(``loss-spike``); among the selectors that match a rule, the most specific
-one decides, and ``ignore`` wins a tie with ``select``.
+(``loss-spike``); within one layer (the configuration file, then the command
+line) the most specific matching selector decides and ``ignore`` wins a tie.
+A later layer's ``select`` starts the choice afresh; its ``extend-select``
+and ``ignore`` adjust what the layers before it chose.
 """
 
 from __future__ import annotations
@@ -42,12 +44,40 @@ def selector_specificity(selector: str, rule: RuleSpec) -> int | None:
 
 
 @dataclass(frozen=True)
+class SelectionLayer:
+    """One source's rule selection; ``select`` None means "keep what came before"."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def decide(self, rule: RuleSpec, before: bool) -> bool:
+        """Whether ``rule`` is selected after this layer, given the decision ``before`` it."""
+        if self.select is not None:
+            chosen = _best(self.select + self.extend_select, rule)
+            ignored = _best(self.ignore, rule)
+            return chosen is not None and (ignored is None or chosen > ignored)
+        chosen = _best(self.extend_select, rule)
+        ignored = _best(self.ignore, rule)
+        if chosen is not None and (ignored is None or chosen > ignored):
+            return True
+        if ignored is not None:
+            return False
+        return before
+
+
+@dataclass(frozen=True)
 class Settings:
-    """What to run and how; every field has a sensible default."""
+    """What to run and how; every field has a sensible default.
+
+    ``select``/``extend_select``/``ignore`` are the first selection layer;
+    ``layers`` holds later ones (the command line over a configuration file).
+    """
 
     select: tuple[str, ...] = ("ALL",)
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    layers: tuple[SelectionLayer, ...] = ()
     per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severities: Mapping[str, Severity] = field(default_factory=dict)
@@ -55,12 +85,11 @@ class Settings:
     name_map: Mapping[str, str] = field(default_factory=dict)
 
     def is_selected(self, rule: RuleSpec) -> bool:
-        """Whether ``rule`` runs at all, by select / extend-select / ignore."""
-        chosen = _best(self.select + self.extend_select, rule)
-        if chosen is None:
-            return False
-        ignored = _best(self.ignore, rule)
-        return ignored is None or chosen > ignored
+        """Whether ``rule`` runs at all, by each layer's select / extend-select / ignore in turn."""
+        selected = SelectionLayer(self.select, self.extend_select, self.ignore).decide(rule, False)
+        for layer in self.layers:
+            selected = layer.decide(rule, selected)
+        return selected
 
     def is_ignored_for(self, rule: RuleSpec, run_name: str) -> bool:
         """Whether a per-path ignore (glob on the run name) switches ``rule`` off for this run."""

@@ -68,7 +68,8 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
     event_files: dict[str, list[tuple[Path, Split | None]]] = {}
     for given in paths:
         path = Path(given)
-        label = os.fspath(given)
+        # `runs/tb/`, `./runs/tb` and `runs/tb` are one run with one name (and one fingerprint).
+        label = os.path.normpath(os.fspath(given)).replace(os.sep, "/")
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():

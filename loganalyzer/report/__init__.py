@@ -5,8 +5,8 @@ Every reporter of ``check`` is a pure function
 :mod:`loganalyzer.report.options`); only the CLI writes files or stdout.
 ``REPORTERS`` maps each ``--format`` value to its function, and the key, the
 module and the CLI value match, so a reader finds every format here.
-``inventory``, ``table`` and ``rulebook`` serve other commands and are not
-in the registry.
+``inventory`` and ``rulebook`` serve other commands and are not in the
+registry.
 """
 
 from __future__ import annotations

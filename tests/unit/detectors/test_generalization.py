@@ -398,3 +398,11 @@ def test_labelled_logs(path: str, expected: bool) -> None:
         with contextlib.suppress(MissingInput):
             found = found or bool(overfitting(run, **OF))
     assert found is expected
+
+
+def test_patience_to_best_is_the_longest_stall_before_the_lowest_evaluation_plus_one() -> None:
+    from loganalyzer.detectors.generalization import _patience_to_best
+
+    values = np.array([1.0, 0.8, 0.85, 0.9, 0.7, 0.75, 0.76, 0.77, 0.78, 0.6, 0.65])
+    assert _patience_to_best(values) == 5  # four evaluations without improvement before 0.6
+    assert _patience_to_best(np.array([3.0, 2.0, 1.0])) == 1

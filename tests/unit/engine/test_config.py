@@ -67,14 +67,24 @@ def test_rules_can_be_named_by_name_and_ints_are_numbers() -> None:
 def test_command_line_overrides_file() -> None:
     from_file = settings({"select": ["OF001"], "fail-on": "info"})
     merged = settings_from_mapping({"select": ["LS001"]}, PACK, origin="command line", base=from_file)
-    assert merged.select == ("LS001",) and merged.fail_on is Severity.INFO
+    assert [r.code for r in PACK.rules if merged.is_selected(r)] == ["LS001"]
+    assert merged.fail_on is Severity.INFO
+
+
+def test_command_line_ignore_adds_to_the_file_selection() -> None:
+    from_file = settings({"select": ["OF", "LS"], "ignore": ["LS001"]})
+    assert [r.code for r in PACK.rules if from_file.is_selected(r)] == ["OF001"]
+    merged = settings_from_mapping({"ignore": ["OF001"]}, PACK, origin="command line", base=from_file)
+    assert [r.code for r in PACK.rules if merged.is_selected(r)] == []
+    reselected = settings_from_mapping({"select": ["LS001"]}, PACK, origin="command line", base=from_file)
+    assert [r.code for r in PACK.rules if reselected.is_selected(r)] == ["LS001"]
 
 
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
         ({"selct": ["OF"]}, "pyproject.toml: unknown key 'selct' (did you mean 'select'?)"),
-        ({"select": ["OF9"]}, "pyproject.toml: select: 'OF9' matches no rule"),
+        ({"select": ["OF9"]}, "pyproject.toml: select: 'OF9' matches no rule (did you mean 'OF': OF001?)"),
         ({"select": ["overfiting"]}, "'overfiting' matches no rule (did you mean 'overfitting'?)"),
         ({"ignore": "LS01"}, "'LS01' matches no rule (did you mean 'LS001'?)"),
         (

@@ -1,4 +1,4 @@
-"""``loganalyzer export``: every point of every run as one tidy table.
+"""``loganalyzer export``: every point of every run as one tidy table (the only pandas user).
 
 This is the one report that needs pandas (it is what people ask TensorBoard
 for: a DataFrame-shaped file of their scalars), so pandas is imported here and

@@ -1,0 +1,81 @@
+"""The pipeline's layering holds: imports only go down, and reporters stay light.
+
+Read from the source with ``ast`` (imports inside functions count too), so a
+lazy import cannot sneak a dependency past the rule.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "loganalyzer"
+
+#: What each layer may import from loganalyzer (besides itself). Higher layers come first.
+ALLOWED = {
+    "cli": {"api", "engine", "report", "errors", "model", "export", "detectors", "ingest", "__init__"},
+    "_launch": {"cli", "__init__"},
+    "__main__": {"cli"},
+    "api": {"engine", "ingest", "detectors", "errors", "model", "__init__"},
+    "export": {"errors", "model"},
+    "engine": {"detectors", "errors", "model"},
+    "report": {"errors", "model", "__init__"},  # __init__ only for __version__
+    "detectors": {"model"},
+    "ingest": {"errors", "model"},
+    "model": {"errors"},
+    "errors": set(),
+    "__init__": {"api"},
+}
+
+#: Third-party modules a layer must never import, even lazily.
+FORBIDDEN = {
+    "report": {"pandas", "scipy"},
+    "model": {"scipy"},  # Run.to_frame imports pandas on demand; test_public_api checks check never does
+    "ingest": {"pandas", "scipy"},
+    "engine": {"pandas"},
+    "detectors": {"pandas"},
+}
+
+
+def layer_of(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            if node.module == "loganalyzer":
+                names.update(f"loganalyzer.{alias.name}" for alias in node.names)
+    return names
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(PACKAGE)) for p in SOURCES])
+def test_imports_respect_the_layers(path: Path) -> None:
+    layer = layer_of(path)
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        if top == "loganalyzer":
+            parts = module.split(".")
+            target = parts[1] if len(parts) > 1 and parts[1] != "__version__" else "__init__"
+            if target in ("_pack", "_rules"):
+                continue
+            assert target == layer or target in ALLOWED[layer], (
+                f"{layer} must not import loganalyzer.{target}"
+            )
+        else:
+            assert top not in FORBIDDEN.get(layer, set()), f"{layer} must not import {top}"
+
+
+def test_every_layer_is_declared() -> None:
+    assert {layer_of(p) for p in SOURCES} <= set(ALLOWED)
