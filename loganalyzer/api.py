@@ -63,7 +63,7 @@ def analyze(
     path_or_run: str | os.PathLike[str] | Run | Sequence[str | os.PathLike[str] | Run],
     config: Settings | Mapping[str, Any] | None = None,
     *,
-    verify_data_crc: bool = False,
+    verify_data_crc: bool = True,
 ) -> Analysis:
     """Analyse runs (given as paths, Run objects, or a mix) with the rule pack.
 

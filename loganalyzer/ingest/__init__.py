@@ -1,7 +1,11 @@
 """ingest: turns files into Runs; knows formats, knows nothing about rules.
 
-The readers, in the order discovery asks them to recognise a text file
-(most specific first; TensorBoard files are recognised by name):
+Discovery finds the files and groups them into runs; a reader per format
+parses them; :func:`loganalyzer.ingest._build.build_run` names, merges and
+orders what the readers found. The registries below are the whole set of
+readers: TensorBoard event files are recognised by name (or, for a file given
+explicitly, by content), text logs by content, asking the readers of
+:data:`TEXT_READERS` in order, most specific first.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def load_runs(
     A source that fails to read becomes an error and the others are still
     read, so one bad file never hides the rest of an audit.
     """
-    found = discover(paths, TEXT_READERS)
+    found = discover(paths, TEXT_READERS, tensorboard)
     runs: list[Run] = []
     errors = list(found.errors)
     for source in found.sources:

@@ -57,11 +57,17 @@ def is_event_file(path: Path) -> bool:
     return "tfevents" in path.name and not path.name.endswith(".profile-empty")
 
 
-def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[ModuleType]) -> Discovery:
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    text_readers: Sequence[ModuleType],
+    event_reader: ModuleType | None = None,
+) -> Discovery:
     """Walk ``paths`` and return one source per run, sorted by run name.
 
     A file given explicitly that no reader recognises is an error; inside a
-    directory such files are simply not logs and are passed over.
+    directory such files are simply not logs and are passed over. An explicit
+    file that does not carry ``tfevents`` in its name is still offered to
+    ``event_reader``'s sniffer (a renamed or copied event file).
     """
     sources: list[LogSource] = []
     errors: list[InputError] = []
@@ -80,6 +86,10 @@ def discover(paths: Sequence[str | os.PathLike[str]], text_readers: Sequence[Mod
         else:
             try:
                 found = _sniff_text(path, text_readers)
+                if found is None and event_reader is not None and _sniffs(event_reader, path):
+                    owner, hint = _event_file_owner(label, path)
+                    event_files.setdefault(owner, []).append((path, hint))
+                    continue
             except OSError as exc:
                 errors.append(InputError(label, f"cannot read: {exc.strerror or exc}"))
                 continue
@@ -194,6 +204,12 @@ def _label(root: Path, label: str, path: Path) -> str:
     if path == root:
         return label
     return (Path(label) / path.relative_to(root)).as_posix()
+
+
+def _sniffs(reader: ModuleType, path: Path) -> bool:
+    """Whether ``reader`` recognises ``path`` from its first bytes."""
+    with path.open("rb") as handle:
+        return bool(reader.sniff(path, handle.read(HEAD_BYTES)))
 
 
 def _sniff_text(path: Path, text_readers: Iterable[ModuleType]) -> str | None:

@@ -63,8 +63,16 @@ _INDEX_PRIORITY: dict[IndexKind, int] = {"step": 2, "epoch": 1, "row": 0}
 
 def sniff(path: Path, head: bytes) -> bool:
     """Recognise a header of metric names (see :mod:`._textvocab`) followed, if at all, by a numeric row."""
-    if path.suffix.lower() in _NOT_CSV_SUFFIXES or _textjson.first_line_is_object(head):
+    if b"\x00" in head or path.suffix.lower() in _NOT_CSV_SUFFIXES or _textjson.first_line_is_object(head):
+        return False  # NUL bytes: a binary file (a checkpoint, an event file), never a CSV
+    try:
+        return _sniff_table(head)
+    except csv.Error:  # stray carriage returns and the like: not a table we would read either
         return False
+
+
+def _sniff_table(head: bytes) -> bool:
+    """The content test of :func:`sniff`."""
     text = _textjson.head_text(head)
     lines = physical_lines(text)
     if len(head) >= HEAD_BYTES and lines:
