@@ -53,10 +53,10 @@ def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
     edges = (np.full(half, np.nan), np.full(window - 1 - half, np.nan))
     padded = np.concatenate([edges[0], values.astype(np.float64), edges[1]])
     with np.errstate(all="ignore"):
-        return _nanmedian_rows(sliding_window_view(padded, window))
+        return nanmedian_rows(sliding_window_view(padded, window))
 
 
-def _nanmedian_rows(windows: np.ndarray) -> np.ndarray:
+def nanmedian_rows(windows: np.ndarray) -> np.ndarray:
     """Row-wise median ignoring NaN: the plain median for complete rows, nanmedian for the rest."""
     out = np.empty(windows.shape[0])
     ragged = np.isnan(windows).any(axis=1)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,14 +180,7 @@ def _window_median(x: np.ndarray, first: int, last: int, *, stride: int) -> np.n
     if anchors[-1] != n - 1:
         anchors = np.append(anchors, n - 1)
     rows = sliding_window_view(padded, width)[anchors + first + pad_left]
-    medians = np.full(anchors.size, np.nan)
-    ragged = np.isnan(rows).any(axis=1)
-    if (~ragged).any():
-        medians[~ragged] = np.median(rows[~ragged], axis=1)
-    if ragged.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            medians[ragged] = np.nanmedian(rows[ragged], axis=1)
+    medians = _signal.nanmedian_rows(rows)
     if anchors.size == n:
         return medians
     ok = np.isfinite(medians)

@@ -9,7 +9,9 @@ a file with bare ``\\r`` endings and no ``\\n`` at all is cut on ``\\r``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from loganalyzer.errors import InputError
 
@@ -26,6 +28,19 @@ def read_text(path: Path, label: str) -> str:
     if b"\x00" in data[:8192]:
         raise InputError(label, "binary data (NUL bytes) in a text log")
     return data.decode("utf-8-sig", errors="replace")
+
+
+def read_json(path: Path, label: str) -> tuple[str, Any]:
+    """Return the text of ``path`` and its parsed JSON (``NaN``/``Infinity`` accepted).
+
+    Raises :class:`InputError` naming ``label`` when the file cannot be read
+    or is not one valid JSON document.
+    """
+    text = read_text(path, label)
+    try:
+        return text, json.loads(text)
+    except ValueError as exc:
+        raise InputError(label, f"not valid JSON ({exc})") from None
 
 
 def physical_lines(text: str) -> list[str]:

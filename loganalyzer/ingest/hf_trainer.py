@@ -15,7 +15,6 @@ never into a series. Entries keep the line where they start, found by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from loganalyzer.errors import InputError
 from loganalyzer.ingest import _textjson
 from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import read_text
+from loganalyzer.ingest._textio import read_json
 from loganalyzer.ingest._texttable import table_from_records, to_run_parts
 from loganalyzer.ingest.source import LogSource, ReadOptions
 from loganalyzer.model.run import Diagnostic, PositionUnit
@@ -69,11 +68,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     """Read ``log_history`` into train and eval series; the summary and state facts go to metadata."""
     del options  # nothing to tune for this format
     path = source.paths[0]
-    text = read_text(path, source.name)
-    try:
-        state = json.loads(text)
-    except ValueError as exc:
-        raise InputError(source.name, f"not valid JSON ({exc})") from None
+    text, state = read_json(path, source.name)
     if not isinstance(state, dict) or not isinstance(state.get("log_history"), list):
         raise InputError(source.name, "not a Hugging Face trainer state: no 'log_history' list")
     history: list[Any] = state["log_history"]

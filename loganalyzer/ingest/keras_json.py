@@ -20,7 +20,6 @@ no position.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 from loganalyzer.errors import InputError
 from loganalyzer.ingest import _textjson, _textvocab
 from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import read_text
+from loganalyzer.ingest._textio import read_json
 from loganalyzer.ingest._texttable import parse_number, table_from_records, to_run_parts
 from loganalyzer.ingest.source import LogSource, ReadOptions
 from loganalyzer.model.run import Diagnostic
@@ -89,11 +88,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     """Turn the History into rows (one per epoch) and hand them to the shared table code."""
     del options  # nothing to tune for this format
     path = source.paths[0]
-    text = read_text(path, source.name)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(source.name, f"not valid JSON ({exc})") from None
+    _, data = read_json(path, source.name)
     diagnostics: list[Diagnostic] = []
     metadata: dict[str, Any] = {}
     records, row_index = _records(data, source.name, str(path), diagnostics, metadata)
