@@ -10,19 +10,19 @@ The registry below is the whole set; a rule names its detector by key.
 
 from __future__ import annotations
 
-from loganalyzer.detectors import convergence, generalization, performance, resources, stability
+from loganalyzer.detectors import convergence, divergence, generalization, performance, resources, spikes
 
 DETECTORS = {
     "epoch_slowdown": performance.epoch_slowdown,
     "generalization_gap": generalization.generalization_gap,
-    "loss_explosion": stability.loss_explosion,
-    "loss_spike": stability.loss_spike,
+    "loss_explosion": divergence.loss_explosion,
+    "loss_spike": spikes.loss_spike,
     "memory_growth": resources.memory_growth,
-    "non_finite_loss": stability.non_finite_loss,
+    "non_finite_loss": divergence.non_finite_loss,
     "overfitting": generalization.overfitting,
     "slow_epochs": performance.slow_epochs,
     "underfitting": convergence.underfitting,
-    "validation_loss_spike": stability.validation_loss_spike,
+    "validation_loss_spike": spikes.validation_loss_spike,
 }
 
 __all__ = ["DETECTORS"]

@@ -9,10 +9,12 @@ step and the second once per epoch.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
+from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Quantity, Run, Series, Split
 
 #: Where a "training" quantity may live: Keras and PyTorch habits put it under train, a few tools
@@ -119,3 +121,31 @@ def on_steps(reference: Series, other: Series) -> np.ndarray:
     ok = index >= 0
     out[ok] = other.value[index[ok]]
     return out
+
+
+def require_training_loss(run: Run) -> Series:
+    """Return the run's training loss or raise MissingInput."""
+    series = training_loss(run)
+    if series is None or len(series) == 0:
+        raise MissingInput("the run has no training loss")
+    return series
+
+
+def finite_positive(series: Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return indices into ``series`` and values of its finite points; MissingInput on negatives.
+
+    Multiplicative tests need a loss bounded below by zero. A loss that goes
+    negative (an ELBO, a GAN generator loss, a log-likelihood of a density
+    above one) has no meaningful ratio, so the rule is skipped for it.
+    """
+    index = np.flatnonzero(np.isfinite(series.value))
+    values = series.value[index].astype(np.float64)
+    if values.size and float(values.min()) < 0.0:
+        raise MissingInput(f"{series.raw_name} takes negative values, so ratios of it are undefined")
+    return index, values
+
+
+def epoch_at(series: Series, index: int) -> float | None:
+    """The epoch of point ``index`` of ``series``, or None when the log does not say."""
+    epoch = float(series.epoch[index])
+    return epoch if math.isfinite(epoch) else None

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loganalyzer.detectors import performance
-from loganalyzer.detectors.performance import _epoch_durations, epoch_slowdown, slow_epochs
+from loganalyzer.detectors import _durations
+from loganalyzer.detectors._durations import epoch_durations
+from loganalyzer.detectors.performance import epoch_slowdown, slow_epochs
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
@@ -49,8 +50,8 @@ def raw_run(*series: RawSeries, sources: int = 1) -> Run:
 
 def test_explicit_epoch_time_is_used_as_is() -> None:
     values = [3.0, 1.0, 1.1, 0.9, 1.0, 1.2]
-    [durations] = _epoch_durations(make_run(epoch_time=values), 3)
-    assert durations.origin == performance._TIME_COLUMN
+    [durations] = epoch_durations(make_run(epoch_time=values), 3)
+    assert durations.origin == _durations.TIME_COLUMN
     assert durations.unit == "epoch"
     assert durations.seconds.tolist() == values
     assert durations.ordinal.tolist() == [0, 1, 2, 3, 4, 5]
@@ -73,8 +74,8 @@ def test_explicit_epoch_time_is_used_as_is() -> None:
     ],
 )
 def test_a_clock_column_is_differenced(clock: list[float], expected: list[float]) -> None:
-    [durations] = _epoch_durations(make_run(time=clock), 3)
-    assert durations.origin == performance._CLOCK_COLUMN
+    [durations] = epoch_durations(make_run(time=clock), 3)
+    assert durations.origin == _durations.CLOCK_COLUMN
     np.testing.assert_allclose(durations.seconds, expected)
     assert durations.ordinal.tolist() == [1, 2, 3, 4, 5]
 
@@ -87,8 +88,8 @@ def test_a_clock_column_is_differenced(clock: list[float], expected: list[float]
     ],
 )
 def test_steadily_growing_durations_are_not_mistaken_for_a_clock(name: str, growing: list[float]) -> None:
-    [durations] = _epoch_durations(make_run(**{name: growing}), 3)
-    assert durations.origin == performance._TIME_COLUMN
+    [durations] = epoch_durations(make_run(**{name: growing}), 3)
+    assert durations.origin == _durations.TIME_COLUMN
     assert durations.seconds.tolist() == growing
 
 
@@ -102,15 +103,15 @@ def test_wall_time_comes_from_the_epoch_level_series_not_the_per_step_one() -> N
         steps={"loss": np.arange(step_times.size), "val_loss": epoch_steps},
         wall_time={"loss": step_times, "val_loss": step_times[epoch_steps] + 3.0},  # 3 s of evaluation each
     )
-    [durations] = _epoch_durations(run, 5)
-    assert durations.origin == performance._WALL_TIME
+    [durations] = epoch_durations(run, 5)
+    assert durations.origin == _durations.WALL_TIME
     assert str(durations.series.key) == "validation.loss"
     np.testing.assert_allclose(durations.seconds, 5.0)
 
 
 def test_an_explicit_training_time_column_wins_over_wall_times() -> None:
     run = make_run(epoch_time=[1.0] * 8, val_loss=[1.0] * 8, wall_time={"val_loss": 100.0 * np.arange(8)})
-    [durations] = _epoch_durations(run, 3)
+    [durations] = epoch_durations(run, 3)
     assert str(durations.series.key) == "train.epoch_time"
 
 
@@ -121,7 +122,7 @@ def test_an_interval_across_a_restart_is_left_out_and_warm_up_starts_again() -> 
     resumed = RawSeries(
         "loss", np.arange(6, 12), np.ones(6), wall_time=9000.0 + 10.0 * np.arange(6), source_index=1
     )
-    [durations] = _epoch_durations(raw_run(first, resumed, sources=2), 5)
+    [durations] = epoch_durations(raw_run(first, resumed, sources=2), 5)
     assert durations.restarts == 1
     np.testing.assert_allclose(durations.seconds, 10.0)
     assert durations.ordinal.tolist() == [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
@@ -131,7 +132,7 @@ def test_an_interval_across_a_restart_is_left_out_and_warm_up_starts_again() -> 
 def test_a_clock_that_goes_back_marks_a_restart() -> None:
     times = np.array([0.0, 10, 20, 30, 40, 5, 15, 25, 35, 45]) + 1.7e9
     run = make_run(val_loss=np.ones(10), wall_time={"val_loss": times})
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.restarts == 1
     np.testing.assert_allclose(durations.seconds, 10.0)
 
@@ -142,7 +143,7 @@ def test_per_step_wall_times_with_epochs_become_epoch_durations() -> None:
     epoch = np.floor(np.arange(n) / per_epoch) + np.arange(n) % per_epoch / per_epoch  # fractional, HF-style
     times = 1.7e9 + np.arange(n) * 0.5
     run = raw_run(RawSeries("loss", np.arange(n), np.ones(n), epoch=epoch, wall_time=times))
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.unit == "epoch"
     np.testing.assert_allclose(durations.seconds, per_epoch * 0.5)
     assert durations.epoch.tolist() == list(range(1, 10))
@@ -152,7 +153,7 @@ def test_irregular_logging_is_put_on_the_median_spacing() -> None:
     steps = np.array([0, 100, 200, 300, 500, 600, 700, 900, 1000])
     times = 1.7e9 + steps * 0.2  # a constant 0.2 s per step
     run = make_run(val_loss=np.ones(steps.size), steps={"val_loss": steps}, wall_time={"val_loss": times})
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     np.testing.assert_allclose(durations.seconds, 20.0)
 
 
@@ -161,9 +162,9 @@ def test_a_dense_log_without_epochs_is_summed_into_blocks() -> None:
     times = 1.7e9 + 0.1 * np.arange(n)
     times[2500:] += 30.0  # one 30 s stall
     run = make_run(loss=np.ones(n), steps={"loss": np.arange(n)}, wall_time={"loss": times})
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.unit == "block"
-    assert durations.seconds.size == performance._BLOCKS
+    assert durations.seconds.size == _durations._BLOCKS
     np.testing.assert_allclose(np.median(durations.seconds), 5.0)  # 50 steps of 0.1 s per block
     stall = int(np.argmax(durations.seconds))
     assert durations.step[stall - 1] < 2500 <= durations.step[stall]
@@ -188,7 +189,7 @@ def scheduled_log(points: int, every: int, pause: float, stalls: dict[int, float
 )
 def test_recurring_pauses_of_a_per_step_log_mark_its_cycles(points: int) -> None:
     run = scheduled_log(points, every=50, pause=60.0)
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.unit == "cycle"
     assert durations.seconds.size == len(range(50, points, 50)) - 1  # cycles between consecutive pauses
     np.testing.assert_allclose(durations.seconds, 50 * 5.0 + 60.0, rtol=0.05)
@@ -207,7 +208,7 @@ def test_a_stall_between_scheduled_pauses_makes_its_cycle_slow() -> None:
 
 def test_too_few_recurrences_are_not_a_schedule() -> None:
     run = scheduled_log(200, every=50, pause=60.0)  # 3 pauses: could be stalls
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.unit == "interval"
     [evidence] = slow_epochs(run, **SLOW)
     assert evidence.values["slow_count"] == 3
@@ -218,7 +219,7 @@ def test_per_step_times_are_averaged_into_blocks() -> None:
     batch = 0.3 + 0.01 * rng.standard_normal(400)
     batch[::40] = 2.0  # every epoch's first batch waits for fresh loader workers
     run = make_run(batch_time=batch, steps={"batch_time": np.arange(400)})
-    [durations] = _epoch_durations(run, 5)
+    [durations] = epoch_durations(run, 5)
     assert durations.unit == "block"
     assert durations.seconds.size == 40
     assert slow_epochs(run, **SLOW) == []
@@ -278,7 +279,7 @@ def test_stalls_from_wall_times_only() -> None:
     durations = stalled(25, 0.03, {6: 2.0, 13: 2.0, 20: 2.0})
     [evidence] = slow_epochs(timed_run(durations[1:]), **SLOW)
     assert evidence.metric == "validation.loss"
-    assert evidence.values["origin"] == performance._WALL_TIME
+    assert evidence.values["origin"] == _durations.WALL_TIME
     assert evidence.values["slow_count"] == 3
     assert evidence.values["lost_seconds"] == pytest.approx(6.0, abs=0.1)
 
@@ -337,7 +338,7 @@ def test_a_step_change_is_a_slowdown_from_where_it_happened() -> None:
 def test_slowdown_from_wall_times_only() -> None:
     durations = 0.05 + 0.1 * np.arange(24)
     [evidence] = epoch_slowdown(timed_run(durations), **SLOWDOWN)
-    assert evidence.values["origin"] == performance._WALL_TIME
+    assert evidence.values["origin"] == _durations.WALL_TIME
     assert evidence.values["slope_seconds"] == pytest.approx(0.1)
 
 

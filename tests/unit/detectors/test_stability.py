@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loganalyzer.detectors.stability import loss_explosion, loss_spike, non_finite_loss, validation_loss_spike
+from loganalyzer.detectors.divergence import loss_explosion, non_finite_loss
+from loganalyzer.detectors.spikes import loss_spike, validation_loss_spike
 from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
