@@ -79,7 +79,11 @@ def discover(
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            sources.extend(_walk_directory(path, label, text_readers))
+            found_here = _walk_directory(path, label, text_readers)
+            if not found_here:
+                # Pointing CI at the wrong directory must not pass silently.
+                errors.append(InputError(label, "no training logs found in this directory"))
+            sources.extend(found_here)
         elif is_event_file(path):
             owner, hint = _event_file_owner(label, path)
             event_files.setdefault(owner, []).append((path, hint))

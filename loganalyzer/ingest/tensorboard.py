@@ -119,6 +119,11 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
         parts.series.extend(_file_series(result, index, hint, run))
         parts.diagnostics.extend(result.diagnostics)
     parts.diagnostics.extend(Diagnostic(error.path, "unreadable-file", error.reason) for error in unreadable)
+    if not any(result.records for result in results):
+        # Not one record could be read: nothing to analyse, and "all checks passed" would be a lie.
+        first = parts.diagnostics[0] if parts.diagnostics else None
+        where = first.source if first is not None and len(files) == 1 else source.name
+        raise InputError(where, f"no readable event record ({first.message if first else 'no records'})")
     parts.metadata = _metadata(results, sum(len(series.step) for series in parts.series))
     return [parts]
 

@@ -111,3 +111,10 @@ def test_hugging_face_checkpoint_copies_are_not_separate_runs(tmp_path: Path) ->
         f"{tmp_path}/other/checkpoint-1000/trainer_state.json",
         f"{tmp_path}/out/trainer_state.json",
     ]
+
+
+def test_a_directory_without_logs_is_an_error_not_a_silent_pass(tmp_path: Path) -> None:
+    touch(tmp_path / "empty" / "notes.txt", b"nothing to see\n")
+    found = discover([str(tmp_path / "empty")], TEXT_READERS)
+    assert not found.sources
+    assert [str(e) for e in found.errors] == [f"{tmp_path}/empty: no training logs found in this directory"]

@@ -482,26 +482,35 @@ def test_bogus_huge_length_neither_allocates_nor_hangs(tmp_path: Path, valid_crc
     assert parts.diagnostics[0].position == end
 
 
-def test_empty_event_file(tmp_path: Path) -> None:
+def test_empty_event_file_is_an_input_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "events.out.tfevents.16.host"
     path.write_bytes(b"")
 
-    parts = read_parts(path)
-
-    assert parts.series == []
-    assert codes(parts) == ["empty-file"]
+    with pytest.raises(InputError, match="no readable event record.*empty") as error:
+        read_parts(path)
+    assert error.value.path == str(path)
 
 
 @pytest.mark.parametrize("size", [3, 11, 12, 4096])
-def test_random_bytes_are_diagnosed_not_raised(tmp_path: Path, size: int) -> None:
+def test_random_bytes_are_an_input_error_with_the_first_problem(tmp_path: Path, size: int) -> None:
     path = tmp_path / "events.out.tfevents.17.host"
     path.write_bytes(np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes())
 
+    expected = "incomplete" if size < 12 else "checksum"
+    with pytest.raises(InputError, match=f"no readable event record.*{expected}"):
+        read_parts(path)
+
+
+def test_damage_after_good_records_is_a_diagnostic_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "events.out.tfevents.19.host"
+    ef.write_records(path, [ef.header(), ef.event(0, 1.0, ef.simple("loss", 0.5))])
+    with path.open("ab") as handle:
+        handle.write(np.random.default_rng(0).integers(0, 256, 64, dtype=np.uint8).tobytes())
+
     parts = read_parts(path)
 
-    assert parts.series == []
-    assert codes(parts) == (["truncated-record"] if size < 12 else ["length-crc-mismatch"])
-    assert parts.diagnostics[0].position == 0
+    assert points(parts) == {"loss": [(0, 0.5)]}
+    assert codes(parts) == ["length-crc-mismatch"]
 
 
 def test_unreadable_paths_raise_input_error(tmp_path: Path) -> None:
