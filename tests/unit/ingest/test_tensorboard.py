@@ -486,7 +486,7 @@ def test_empty_event_file_is_an_input_error_naming_the_file(tmp_path: Path) -> N
     path = tmp_path / "events.out.tfevents.16.host"
     path.write_bytes(b"")
 
-    with pytest.raises(InputError, match="no readable event record.*empty") as error:
+    with pytest.raises(InputError, match=r"no readable event record.*empty") as error:
         read_parts(path)
     assert error.value.path == str(path)
 
