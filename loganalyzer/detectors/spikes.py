@@ -92,6 +92,7 @@ class _SpikeScan:
     z_down: np.ndarray
     sigma: np.ndarray
     threshold: float
+    familywise: float
     quantum: float
 
 
@@ -196,13 +197,24 @@ def _scan_spikes(values: np.ndarray, *, window: int, z_floor: float, alpha: floa
     z_down[untested] = np.nan
     tested = int(np.count_nonzero(~untested))
     threshold = z_floor if alpha is None else _signal.familywise_z(tested, alpha=alpha, floor=z_floor)
-    return _SpikeScan(before, after, up, down, z_up, z_down, sigma, threshold, quantum)
+    familywise = threshold if alpha is None else _signal.familywise_z(tested, alpha=alpha)
+    return _SpikeScan(before, after, up, down, z_up, z_down, sigma, threshold, familywise, quantum)
 
 
 def _flag_points(
-    scan: _SpikeScan, values: np.ndarray, min_ratio: float, dip_ratio: float | None, alpha: float | None
+    scan: _SpikeScan,
+    values: np.ndarray,
+    min_ratio: float,
+    dip_ratio: float | None,
+    alpha: float | None,
+    large_ratio: float | None = None,
 ) -> np.ndarray:
     """Mark spike points +1, dip points -1, everything else 0.
+
+    A spike clears the heavy-tail floor ``z_floor`` with at least
+    ``min_ratio``; a jump of at least ``large_ratio`` (half an order of
+    magnitude) only needs the family-wise bound: minibatch noise that big is
+    not heavy tails any more.
 
     A dip is a batch whose loss collapses orders of magnitude below the local
     level (exactly zero among losses of 0.1): the mark of a degenerate or
@@ -215,6 +227,8 @@ def _flag_points(
     quantum = scan.quantum
     with np.errstate(invalid="ignore", over="ignore"):
         up = (scan.z_up >= scan.threshold) & (scan.up >= math.log(min_ratio))
+        if large_ratio is not None:
+            up |= (scan.z_up >= scan.familywise) & (scan.up >= math.log(large_ratio))
         if quantum > 0:
             level = np.exp(np.maximum(scan.before, scan.after))
             up &= (values - 0.5 * quantum) >= min_ratio * (level + 0.5 * quantum)
@@ -301,7 +315,12 @@ def _event_evidence(
             "ratio": float(values[peak]) / level,
             "excess_ratio": float(math.exp(distance[peak])),
             "z": z_peak if math.isfinite(z_peak) else None,
-            "threshold_z": float(scan.threshold),
+            # A large jump qualified on the family-wise bound alone (see _flag_points).
+            "threshold_z": float(
+                scan.familywise
+                if direction > 0 and math.isfinite(z_peak) and z_peak < scan.threshold
+                else scan.threshold
+            ),
             "points": last - first + 1,
             "recovered": recovered_at is not None,
             "recovery_steps": int(steps[recovered_at] - steps[first]) if recovered_at is not None else None,
@@ -324,6 +343,7 @@ def _spike_evidence(
     min_window: int,
     max_window: int,
     max_events: int,
+    large_ratio: float | None = None,
 ) -> list[Evidence]:
     """Scan one loss series, merge flagged points into events, keep the largest ``max_events``."""
     index, values = _series.finite_positive(series)
@@ -337,7 +357,7 @@ def _spike_evidence(
         )
     window = _spike_window(values.size, window_fraction, min_window, max_window)
     scan = _scan_spikes(values, window=window, z_floor=z_floor, alpha=alpha)
-    flags = _flag_points(scan, values, min_ratio, dip_ratio, alpha)
+    flags = _flag_points(scan, values, min_ratio, dip_ratio, alpha, large_ratio)
     events = _events(flags)
 
     def magnitude(event: tuple[int, int]) -> float:
@@ -362,6 +382,7 @@ def loss_spike(
     min_window: int,
     max_window: int,
     max_events: int,
+    large_ratio: float,
 ) -> list[Evidence]:
     """Find transient multiplicative jumps of the training loss far outside its own noise.
 
@@ -373,7 +394,9 @@ def loss_spike(
     ``4 x window`` points, floored by the logging resolution), is its z. A
     point is a spike when z reaches ``max(z_floor, Phi^-1(1 - alpha/N))`` --
     a family-wise bound over the N tested points, so long per-step logs need
-    a higher bar -- and the loss is at least ``min_ratio`` times that level.
+    a higher bar -- and the loss is at least ``min_ratio`` times that level;
+    a jump of at least ``large_ratio`` times the level needs only the
+    family-wise bound, not the heavy-tail floor ``z_floor``.
     A point ``dip_ratio`` times below the lower level with the same |z| is a
     dip (a degenerate batch). Consecutive flagged points form one event; the
     ``max_events`` largest are returned in step order, each with its step,
@@ -390,6 +413,7 @@ def loss_spike(
         min_window=min_window,
         max_window=max_window,
         max_events=max_events,
+        large_ratio=large_ratio,
     )
 
 

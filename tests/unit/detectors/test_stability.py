@@ -564,3 +564,12 @@ def test_labelled_logs(path: str, expected: set[str] | None) -> None:
         assert "divergence" not in found
     else:
         assert found == expected
+
+
+def test_a_jump_of_half_an_order_of_magnitude_needs_only_the_familywise_bound() -> None:
+    loss = minibatch(decaying(1200), seed=5)
+    loss[700] = 8.0 * np.median(loss[650:750])
+    events = spikes(make_run(loss=loss, steps={"loss": range(1200)}))
+    assert [e.values["step"] for e in events if e.values["direction"] == "up"] == [700]
+    event = next(e for e in events if e.values["step"] == 700)
+    assert event.values["z"] >= event.values["threshold_z"]
