@@ -7,6 +7,7 @@ returning an :class:`~loganalyzer.model.finding.Analysis`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -87,6 +88,7 @@ def analyze(
     runs = [item for item in items if isinstance(item, Run)]
     paths = [item for item in items if not isinstance(item, Run)]
     problems: list[InputProblem] = []
+    passed_over: tuple[str, ...] = ()
     if paths:
         loaded = load_runs(paths, verify_data_crc=verify_data_crc, name_map=settings.name_map)
         runs.extend(loaded.runs)
@@ -96,5 +98,7 @@ def analyze(
             )
             for e in loaded.errors
         )
+        passed_over = loaded.passed_over
     runs.sort(key=lambda run: run.name)
-    return run_rules(runs, pack, settings, DETECTORS, problems)
+    analysis = run_rules(runs, pack, settings, DETECTORS, problems)
+    return dataclasses.replace(analysis, passed_over=passed_over) if passed_over else analysis

@@ -133,6 +133,7 @@ def inspect(
     result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
     render = inventory.render_json if output_format is InspectFormat.JSON else inventory.render_text
     typer.echo(render(result.runs, result.errors), nl=False)
+    _note_passed_over(result.passed_over, quiet=False)
     _report_input_errors(result.errors)
     raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
 
@@ -287,6 +288,7 @@ def check(
     color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
     _write(REPORTERS[output_format.value](analysis, options), output)
+    _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
         typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
     for error in analysis.rule_errors:
@@ -376,6 +378,18 @@ def _guarded(action: Callable[[], T]) -> T:
         return action()
     except LogAnalyzerError as exc:
         _fail(str(exc))
+
+
+def _note_passed_over(paths: tuple[str, ...], quiet: bool) -> None:
+    """Say which text files that mention a loss were not read (a format loganalyzer does not know)."""
+    if not paths or quiet:
+        return
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    typer.echo(
+        f"loganalyzer: note: {len(paths)} file(s) mention a loss but are not a log format loganalyzer "
+        f"reads, so they were passed over: {shown}",
+        err=True,
+    )
 
 
 def _report_input_errors(errors: object) -> None:

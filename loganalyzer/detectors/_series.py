@@ -43,11 +43,6 @@ def direction(quantity: str) -> int:
     return 0
 
 
-def is_loss(quantity: str) -> bool:
-    """``loss`` itself or a named component such as ``box_loss``."""
-    return quantity == Quantity.LOSS or quantity.endswith("_loss") or quantity.endswith("loss")
-
-
 def training_loss(run: Run) -> Series | None:
     """The run's training loss, if it logged one."""
     return run.find(Quantity.LOSS, TRAIN_SPLITS)

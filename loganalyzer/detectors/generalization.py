@@ -75,7 +75,9 @@ def overfitting(
 ) -> list[Evidence]:
     """Report validation getting worse after its best while training kept improving.
 
-    Algorithm (validation loss, or a validation score turned into an error):
+    Algorithm (validation loss, or a validation score turned into an error;
+    when that does not qualify, each named held-out loss term such as YOLO's
+    ``box_loss``, at ``alpha`` divided by the number of terms):
     the best point is the minimum of a centred rolling median (so one lucky
     evaluation is not "the best"); at least ``max(min_after_best,
     min_after_fraction * n)`` evaluations must follow it. The median of the
@@ -90,10 +92,13 @@ def overfitting(
     stayed finite; a rising training loss is divergence, not overfitting.
 
     Evidence values: ``monitored`` (what the curve is), ``unit`` and
-    ``best_at`` (epoch, or evaluation number), ``best_step``, ``best_value``,
+    ``best_at`` (epoch, or evaluation number), ``best_step``, ``best_value`` (as
+    logged) and ``best_level`` (the smoothed level the rise is measured from),
     ``end_value``, ``rise_pct``, ``rise_sigma``, ``gap_growth_sigma``,
     ``trend_p``, ``train_change_pct``, ``evals_after_best``, and the
-    EarlyStopping counterfactual ``patience``, ``stop_at``, ``restored_at``,
+    EarlyStopping counterfactual ``patience`` (the ``patience`` parameter, or the
+    smaller ``patience_to_best`` when the parameter would not have stopped
+    within the run), ``stop_at``, ``restored_at``,
     ``wasted``, ``total``, ``wasted_pct``, and ``patience_to_best``, the
     smallest patience that would have restored the lowest evaluation.
     """
@@ -102,33 +107,96 @@ def overfitting(
         raise MissingInput(
             f"no training curve to compare with {val.key}: cannot tell overfitting from divergence"
         )
-    curve = _curve(val, monitored)
-    n = curve.value.size
+    n = int(np.isfinite(val.value).sum())
     if n < min_points:
         raise MissingInput(f"{val.key} has {n} finite points; at least {min_points} are needed")
+    limits = _Limits(min_after_best, min_after_fraction, min_rise, min_train_drop, alpha, patience)
+    found = _judge(val, train_series, monitored, limits)
+    if found is not None:
+        return [found]
+    # A sum can hide a head that overfits while another improves (YOLO's box vs cls terms): test each
+    # held-out loss term against its training twin, with the false-alarm rate shared among them, and
+    # keep a term's finding only if the whole held-out loss stopped improving too (otherwise one
+    # term's rise is a trade-off inside a model that still gets better, not overfitting).
+    terms = _loss_terms(run, val.key.split)
+    shared = replace(limits, alpha=alpha / max(len(terms), 1))
+    hits = [_judge(term, twin, term.key.quantity, shared) for term, twin in terms]
+    return [hit for hit in hits if hit is not None and not _still_improving(val, hit.start_step)]
+
+
+def _still_improving(total: Series, since_step: int | None) -> bool:
+    """Whether ``total`` ends lower than it was around ``since_step`` (medians of a few points)."""
+    keep = np.isfinite(total.value)
+    steps, values = total.step[keep], total.value[keep]
+    if since_step is None or values.size < 3:
+        return False
+    at = int(np.searchsorted(steps, since_step))
+    around = values[max(0, at - 1) : at + 2]
+    tail = values[at:]
+    end = tail[-max(1, tail.size // 3) :]
+    return bool(np.median(end) < np.median(around))
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The thresholds of :func:`overfitting`, passed down as one value."""
+
+    min_after_best: int
+    min_after_fraction: float
+    min_rise: float
+    min_train_drop: float
+    alpha: float
+    patience: int
+
+
+def _loss_terms(run: Run, split: Split) -> list[tuple[Series, Series]]:
+    """Named held-out loss terms (``box_loss``...) that have a training twin; none when only one."""
+    terms = []
+    for series in _series.series_in(run, split):
+        quantity = series.key.quantity
+        if quantity == Quantity.LOSS or not quantity.endswith("loss"):
+            continue
+        twin = run.find(quantity, _series.TRAIN_SPLITS)
+        if twin is not None:
+            terms.append((series, twin))
+    return terms if len(terms) >= 2 else []
+
+
+def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -> Evidence | None:
+    """Apply the overfitting criteria to one held-out curve and its training twin."""
+    curve = _curve(val, monitored)
+    n = curve.value.size
+    if n < 3:
+        return None
     train = _on_curve(curve, train_series)
+    patience = limits.patience
 
     window = _smoothing_window(n)
     smooth = _signal.rolling_median(curve.value, window)
     best, best_level = _best(curve.value, smooth, window)
     after = n - 1 - best
-    needed = max(min_after_best, math.ceil(min_after_fraction * n))
+    needed = max(limits.min_after_best, math.ceil(limits.min_after_fraction * n))
     if after < needed:
-        return []
+        return None
 
     rise = _rise(curve.value, train, best, best_level, window)
-    if rise is None or rise.relative < min_rise:
-        return []
-    if max(rise.sigma, rise.gap_growth_sigma) < _signal.familywise_z(n, alpha):
-        return []
+    if rise is None or rise.relative < limits.min_rise:
+        return None
+    if max(rise.sigma, rise.gap_growth_sigma) < _signal.familywise_z(n, limits.alpha):
+        return None
     post_trend = _signal.trend(_signal.block_medians(curve.value[best + 1 :], _signal.MAX_TREND_POINTS)[0])
-    if post_trend.p_increasing >= alpha:
-        return []
+    if post_trend.p_increasing >= limits.alpha:
+        return None
     train_change = _train_change(train, best, rise.k_end)
-    if train_change is None or train_change > -min_train_drop:
-        return []
+    if train_change is None or train_change > -limits.min_train_drop:
+        return None
 
+    to_best = _patience_to_best(curve.value)
     stop, restored = _early_stopping(curve.value, patience)
+    if stop is None and to_best < patience:
+        # The configured patience outlasts this short run; show the patience that would have acted.
+        patience = to_best
+        stop, restored = _early_stopping(curve.value, patience)
     unit, labels = _labels(curve)
     wasted = n - 1 - stop if stop is not None else 0
     values = {
@@ -136,7 +204,8 @@ def overfitting(
         "unit": unit,
         "best_at": labels[best],
         "best_step": int(curve.step[best]),
-        "best_value": _original_value(curve, best_level),
+        "best_value": _original_value(curve, float(curve.value[best])),
+        "best_level": _original_value(curve, best_level),
         "end_value": _original_value(curve, rise.end_level),
         "rise_pct": 100.0 * rise.relative,
         "rise_sigma": rise.sigma,
@@ -150,17 +219,15 @@ def overfitting(
         "wasted": wasted,
         "total": n,
         "wasted_pct": 100.0 * wasted / n,
-        "patience_to_best": _patience_to_best(curve.value),
+        "patience_to_best": to_best,
     }
-    return [
-        Evidence(
-            metric=str(curve.series.key),
-            start_step=int(curve.step[best]),
-            end_step=int(curve.step[-1]),
-            values=values,
-            point=int(curve.index[best]),
-        )
-    ]
+    return Evidence(
+        metric=str(curve.series.key),
+        start_step=int(curve.step[best]),
+        end_step=int(curve.step[-1]),
+        values=values,
+        point=int(curve.index[best]),
+    )
 
 
 def generalization_gap(
@@ -235,35 +302,16 @@ def generalization_gap(
 def _monitored(run: Run) -> tuple[Series, Series | None, str]:
     """Choose the validation curve to judge (lower is better), its training twin, and a label.
 
-    Preference: the validation loss; else the sum of validation loss
-    components (YOLO-style ``box_loss``/``obj_loss``/``cls_loss``, whose sum is
-    the objective); else the most standard validation score with a known
-    direction, turned into an error. The training twin is the training loss,
-    or the same sum or score on the training split.
+    Preference: the validation loss (for runs that log only loss terms, such
+    as YOLO's ``box_loss``/``obj_loss``/``cls_loss``, the run builder provides
+    their sum as the loss); else the most standard validation score with a
+    known direction, turned into an error. The training twin is the training
+    loss, or the same score on the training split.
     """
     loss = _series.held_out_loss(run)
     if loss is not None and np.isfinite(loss.value).any():
         return loss, _series.training_loss(run), "loss"
     split = _held_out_split(run)
-    components = [
-        s
-        for s in _series.series_in(run, split)
-        if _series.is_loss(s.key.quantity) and _series.direction(s.key.quantity) < 0
-    ]
-    if components:
-        val_sum = _summed(components)
-        train_sum = _summed(
-            [t for t in (run.find(s.key.quantity, _series.TRAIN_SPLITS) for s in components) if t]
-        )
-        if val_sum is not None:
-            label = " + ".join(s.key.quantity for s in components)
-            twin = train_sum if train_sum is not None else _series.training_loss(run)
-            return val_sum, twin, label
-        return (
-            components[0],
-            run.find(components[0].key.quantity, _series.TRAIN_SPLITS),
-            components[0].key.quantity,
-        )
     for series in _validation_scores(run, split):
         oriented = _as_error(series)
         if oriented is None:
@@ -273,17 +321,6 @@ def _monitored(run: Run) -> tuple[Series, Series | None, str]:
         train = replace(twin, value=twin_oriented[0]) if twin is not None and twin_oriented else None
         return replace(series, value=oriented[0]), train or _series.training_loss(run), oriented[1]
     raise MissingInput("no validation (or test) loss or score with a known direction")
-
-
-def _summed(parts: list[Series]) -> Series | None:
-    """Sum series logged on identical steps point by point (None when the steps differ)."""
-    if not parts or any(
-        p.step.size != parts[0].step.size or not np.array_equal(p.step, parts[0].step) for p in parts
-    ):
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    return replace(parts[0], value=np.sum([p.value for p in parts], axis=0))
 
 
 def _held_out_split(run: Run) -> Split:
@@ -339,12 +376,16 @@ def _best(values: np.ndarray, smooth: np.ndarray, window: int) -> tuple[int, flo
     """Where the curve was best, and its robust level there.
 
     The level is the minimum of the rolling median (one lucky evaluation is
-    not the best); the location is the best raw evaluation inside that
-    median's window, which is the evaluation EarlyStopping would restore.
+    not the best); the location is the best raw evaluation inside the
+    windows of every position where the median reaches that minimum (a flat
+    bottom ties several positions), which is the evaluation EarlyStopping
+    would restore.
     """
-    centre = int(np.nanargmin(smooth))
-    low, high = max(0, centre - window // 2), min(values.size, centre + window // 2 + 1)
-    return low + int(np.argmin(values[low:high])), float(smooth[centre])
+    level = float(np.nanmin(smooth))
+    centres = np.flatnonzero(smooth == level)
+    low = max(0, int(centres[0]) - window // 2)
+    high = min(values.size, int(centres[-1]) + window // 2 + 1)
+    return low + int(np.argmin(values[low:high])), level
 
 
 def _smoothing_window(n: int) -> int:

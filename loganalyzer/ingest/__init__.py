@@ -33,10 +33,11 @@ READERS = {TENSORBOARD_FORMAT: tensorboard, **{reader.FORMAT: reader for reader 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Runs read, sorted by name, and inputs that could not be read at all."""
+    """Runs read, sorted by name, inputs that could not be read at all, and text files passed over."""
 
     runs: tuple[Run, ...]
     errors: tuple[InputError, ...]
+    passed_over: tuple[str, ...] = ()
 
 
 def read_source(
@@ -70,7 +71,7 @@ def load_runs(
         except OSError as exc:
             errors.append(InputError(source.name, f"cannot read: {exc.strerror or exc}"))
     runs.sort(key=lambda run: run.name)
-    return LoadResult(tuple(runs), tuple(errors))
+    return LoadResult(tuple(runs), tuple(errors), found.passed_over)
 
 
 __all__ = ["READERS", "TEXT_READERS", "LoadResult", "LogSource", "ReadOptions", "load_runs", "read_source"]

@@ -11,13 +11,13 @@ diagnostics that say so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from loganalyzer.ingest import naming
-from loganalyzer.model.run import Diagnostic, MetricKey, PositionUnit, Run, Series, Split
+from loganalyzer.model.run import Diagnostic, MetricKey, PositionUnit, Quantity, Run, Series, Split
 
 
 @dataclass
@@ -74,6 +74,8 @@ def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None)
                 + ", ".join(replaced),
             )
         )
+    series.extend(_total_losses(series, diagnostics, parts.name))
+    series.sort(key=lambda s: s.key)
     return Run(
         name=parts.name,
         format=parts.format,
@@ -130,6 +132,38 @@ def _assign_keys(
                 )
             )
     return keyed
+
+
+def _total_losses(series: list[Series], diagnostics: list[Diagnostic], run_name: str) -> list[Series]:
+    """For a split that logs only named loss terms, their sum as the split's loss.
+
+    YOLO logs ``box_loss``, ``obj_loss`` and ``cls_loss`` and never their
+    total; a multi-head model logs ``reg_loss`` and ``cls_loss``; some loops
+    log only ``mse_loss``. The objective is the sum of the terms, so every
+    rule about "the loss" can judge it. Only terms logged at the same steps
+    are added, the raw name spells the sum out, and a diagnostic says so.
+    """
+    present = {s.key for s in series}
+    derived = []
+    for split in Split:
+        if MetricKey(split, Quantity.LOSS) in present:
+            continue
+        terms = [
+            s
+            for s in series
+            if s.key.split == split and s.key.quantity != Quantity.LOSS and s.key.quantity.endswith("loss")
+        ]
+        if not terms or any(not np.array_equal(t.step, terms[0].step) for t in terms[1:]):
+            continue
+        total = terms[0]
+        value = np.sum([t.value for t in terms], axis=0)
+        key = MetricKey(split, Quantity.LOSS.value)
+        raw_name = " + ".join(t.raw_name for t in terms)
+        derived.append(replace(total, key=key, raw_name=raw_name, value=value))
+        diagnostics.append(
+            Diagnostic(run_name, "derived-loss", f"{key} is the sum of the logged loss terms {raw_name}")
+        )
+    return derived
 
 
 def _finish_series(

@@ -44,12 +44,22 @@ SKIPPED_DIRS = frozenset(
 )
 
 
+#: Extensions of text files worth a note when they mention a loss but no reader takes them.
+TEXT_LOG_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".log", ".txt"})
+
+
 @dataclass(frozen=True)
 class Discovery:
-    """Sources found, plus the explicit paths that could not be used."""
+    """Sources found, the explicit paths that could not be used, and files passed over.
+
+    ``passed_over`` lists text files found inside directories that mention a
+    loss but that no reader recognised (a format loganalyzer does not read,
+    such as plain ``print`` output): not errors, but worth telling the user.
+    """
 
     sources: tuple[LogSource, ...]
     errors: tuple[InputError, ...]
+    passed_over: tuple[str, ...] = ()
 
 
 def is_event_file(path: Path) -> bool:
@@ -71,6 +81,7 @@ def discover(
     """
     sources: list[LogSource] = []
     errors: list[InputError] = []
+    passed_over: list[str] = []
     event_files: dict[str, list[tuple[Path, Split | None]]] = {}
     for given in paths:
         path = Path(given)
@@ -79,7 +90,7 @@ def discover(
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            found_here = _walk_directory(path, label, text_readers)
+            found_here = _walk_directory(path, label, text_readers, passed_over)
             if not found_here:
                 # Pointing CI at the wrong directory must not pass silently.
                 errors.append(InputError(label, "no training logs found in this directory"))
@@ -113,7 +124,7 @@ def discover(
             LogSource(owner, TENSORBOARD_FORMAT, tuple(f for f, _ in files), tuple(h for _, h in files))
         )
     unique = {(s.name, s.format): s for s in sources}
-    return Discovery(tuple(sorted(unique.values(), key=lambda s: s.name)), tuple(errors))
+    return Discovery(tuple(sorted(unique.values(), key=lambda s: s.name)), tuple(errors), tuple(passed_over))
 
 
 def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
@@ -129,7 +140,9 @@ def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
     return owner.replace(os.sep, "/"), split
 
 
-def _walk_directory(root: Path, label: str, text_readers: Sequence[ModuleType]) -> list[LogSource]:
+def _walk_directory(
+    root: Path, label: str, text_readers: Sequence[ModuleType], passed_over: list[str]
+) -> list[LogSource]:
     """Every run below ``root``: event-file runs grouped by directory, text logs per file."""
     event_dirs: dict[Path, list[Path]] = {}
     sources: list[LogSource] = []
@@ -149,6 +162,8 @@ def _walk_directory(root: Path, label: str, text_readers: Sequence[ModuleType]) 
                 continue
             if found is not None:
                 sources.append(LogSource(_label(root, label, path), found, (path,), (None,)))
+            elif path.suffix.lower() in TEXT_LOG_SUFFIXES and _mentions_loss(path):
+                passed_over.append(_label(root, label, path))
     sources.extend(_group_event_dirs(event_dirs, root, label))
     return _without_checkpoint_copies(sources)
 
@@ -208,6 +223,15 @@ def _label(root: Path, label: str, path: Path) -> str:
     if path == root:
         return label
     return (Path(label) / path.relative_to(root)).as_posix()
+
+
+def _mentions_loss(path: Path) -> bool:
+    """Whether the first kilobytes of ``path`` mention a loss (a log in a format not read, maybe)."""
+    try:
+        with path.open("rb") as handle:
+            return b"loss" in handle.read(HEAD_BYTES).lower()
+    except OSError:
+        return False
 
 
 def _sniffs(reader: ModuleType, path: Path) -> bool:

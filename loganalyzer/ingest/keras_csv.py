@@ -124,7 +124,23 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     diagnostics: list[Diagnostic] = []
     blocks = _parse_blocks(text, source.name, str(path), diagnostics)
     table, metadata = _assemble(blocks, str(path), diagnostics)
-    return to_run_parts(source, FORMAT, table, diagnostics=diagnostics, metadata=metadata)
+    dialect = _dialect(blocks[0].header) if blocks else FORMAT
+    return to_run_parts(source, dialect, table, diagnostics=diagnostics, metadata=metadata)
+
+
+def _dialect(header: list[str]) -> str:
+    """Which writer made the table, for the run's format label (every dialect reads the same way).
+
+    Ultralytics results.csv has ``train/box_loss``-style and ``metrics/...``
+    columns; Lightning's metrics.csv has both ``epoch`` and ``step`` index
+    columns; anything else is read as a Keras CSVLogger/History table.
+    """
+    names = [name.strip() for name in header]
+    if _is_ultralytics(names) or any(name.startswith("metrics/") for name in names):
+        return "ultralytics-csv"
+    if "epoch" in names and "step" in names:
+        return "lightning-csv"
+    return FORMAT
 
 
 def _parse_blocks(text: str, label: str, path: str, diagnostics: list[Diagnostic]) -> list[_Block]:

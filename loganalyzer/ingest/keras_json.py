@@ -60,9 +60,13 @@ def sniff(path: Path, head: bytes) -> bool:
         history = outline.child_values.get("history", {})
         return any(_textvocab.is_loss_or_accuracy(key) and start == "[" for key, start in history.items())
     kinds = set(keys.values())
-    if kinds == {"array"}:
-        return _names_history(list(keys)) and any(
-            _numeric_item(items[0]) for items in outline.child_items.values() if items
+    if "array" in kinds:
+        # A History, possibly saved with extra facts next to it (timestamps, class names, a test score).
+        lists = [key for key, kind in keys.items() if kind == "array"]
+        return any(
+            _textvocab.is_loss_or_accuracy(key) and items and _numeric_item(items[0])
+            for key in lists
+            for items in [outline.child_items.get(key, [])]
         )
     if kinds == {"object"}:
         first = next(iter(keys))
@@ -117,11 +121,27 @@ def _records(
         data = history
     if all(isinstance(value, list) for value in data.values()):
         return _dict_of_lists(data, path, diagnostics), None
+    if any(isinstance(value, list) for value in data.values()):
+        return _dict_of_lists(_history_lists(data, metadata), path, diagnostics), None
     if all(isinstance(value, dict) for value in data.values()):
         if all(_is_int_label(key) for key in data):
             return [data[key] for key in data], _int_labels(list(data))
         return _columns_orient(data)
     raise InputError(label, "not a Keras History: values must all be lists (history.history) or all objects")
+
+
+def _history_lists(data: Mapping[str, Any], metadata: dict[str, Any]) -> dict[str, list[Any]]:
+    """The per-epoch lists of a History saved with other facts; the facts go to metadata.
+
+    The epoch count is the length of the longest loss or accuracy list; only
+    lists of that length are curves (a list of class names or of phase
+    starts is not), everything else is kept as metadata.
+    """
+    lengths = [len(v) for k, v in data.items() if isinstance(v, list) and _textvocab.is_loss_or_accuracy(k)]
+    epochs = max(lengths, default=0)
+    curves = {k: v for k, v in data.items() if isinstance(v, list) and len(v) == epochs and epochs > 0}
+    metadata.update({k: v for k, v in data.items() if k not in curves})
+    return curves
 
 
 def _list_of_records(data: list[Any], path: str, diagnostics: list[Diagnostic]) -> list[Mapping[str, Any]]:

@@ -2,7 +2,8 @@
 
 The mapping is three small tables read top to bottom: split markers, level
 markers (epoch-level or step-level variants of one metric) and quantity
-aliases. A raw name is taken apart as ``[level][split]<quantity>[split][level]``
+aliases. A raw name is taken apart as ``[level][split]<quantity>[split][level]``, or
+``<head>_<split>_<quantity>`` for multi-head models (``reg_val_loss``)
 (``epoch_loss``, ``val_loss``, ``Loss/train``, ``train_loss_step``,
 ``evaluation_loss_vs_iterations``), the quantity is looked up in the alias
 table, and anything unrecognised keeps its own name, so no metric is dropped.
@@ -86,6 +87,7 @@ _SEPARATORS = r"[/_.\-\s]+"
 _SPLIT_ALTERNATION = "|".join(sorted(SPLIT_WORDS, key=len, reverse=True))
 _SPLIT_PREFIX = re.compile(rf"^({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
 _SPLIT_SUFFIX = re.compile(rf"^(.+?){_SEPARATORS}({_SPLIT_ALTERNATION})$", re.IGNORECASE)
+_SPLIT_INTERIOR = re.compile(rf"^(.+?){_SEPARATORS}({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
 _KERAS_EVALUATION = re.compile(r"^evaluation_(.+)_vs_iterations$", re.IGNORECASE)
 _LEVEL_PREFIX = re.compile(r"^(epoch|batch)_(.+)$", re.IGNORECASE)
 _LEVEL_SUFFIX = re.compile(r"^(.+?)_(epoch|step)$", re.IGNORECASE)
@@ -185,6 +187,10 @@ def _take_split(name: str) -> tuple[Split | None, str]:
     suffix = _SPLIT_SUFFIX.match(name)
     if suffix:
         return SPLIT_WORDS[suffix.group(2).lower()], suffix.group(1)
+    interior = _SPLIT_INTERIOR.match(name)
+    if interior:
+        # A head or model prefix before the split (``reg_val_loss``, ``cls_train_loss``).
+        return SPLIT_WORDS[interior.group(2).lower()], f"{interior.group(1)}_{interior.group(3)}"
     return None, name
 
 

@@ -198,6 +198,8 @@ class Analysis:
 
     ``rules`` are the rules that were selected (their metadata feeds SARIF
     and ``explain``-style help) and ``remedies`` the catalog entries they link.
+    ``passed_over`` names text files found in directories that mention a loss
+    but are in no format loganalyzer reads.
     """
 
     runs: tuple[RunInfo, ...]
@@ -207,6 +209,7 @@ class Analysis:
     input_errors: tuple[InputProblem, ...] = ()
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
+    passed_over: tuple[str, ...] = ()
 
     def worst(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""

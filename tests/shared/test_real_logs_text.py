@@ -74,12 +74,12 @@ EXPECTED: dict[str, tuple[str, list[tuple[int | None, int | None]]]] = {
     # 186 train logs and 14 evals; the summary entry is metadata.
     "Dheena731-tinyLlama-finetune--trainer_state.json": ("hf-trainer-state", [(186, 14)]),
     # Lightning logs of a train-only model: there is no validation metric at all.
-    "DiogoFerreira7-LSTM-Implementation--version_3--metrics.csv": ("keras-csv", [(120, None)]),
-    "DiogoFerreira7-LSTM-Implementation--version_8--metrics.csv": ("keras-csv", [(60, None)]),
+    "DiogoFerreira7-LSTM-Implementation--version_3--metrics.csv": ("lightning-csv", [(120, None)]),
+    "DiogoFerreira7-LSTM-Implementation--version_8--metrics.csv": ("lightning-csv", [(60, None)]),
     # Trained without evaluation: train loss only (51 logs; the 52nd entry is the summary).
     "Francis-xsc-BERT_Weibo_Rumor--trainer_state.json": ("hf-trainer-state", [(51, None)]),
-    # YOLOv5 logs only component losses (train/box_loss ...), no total loss; checked below.
-    "Grafit-Kil-helmet-yolov5--exp2--results.csv": ("keras-csv", [(None, None)]),
+    # YOLOv5 logs only loss terms (train/box_loss ...); the run builder derives their sum as the loss.
+    "Grafit-Kil-helmet-yolov5--exp2--results.csv": ("ultralytics-csv", [(150, 150)]),
     "Graphical27-TDEM--training_history.csv": ("keras-csv", [(200, 200)]),
     "HiKami172-pokemons-lenet--training_history.csv": ("keras-csv", [(30, 30)]),
     "MarkDeng86-VolatilityPredictionDL--training_history.csv": ("keras-csv", [(19, 19)]),

@@ -108,11 +108,12 @@ def test_the_early_stopping_counterfactual_follows_keras_semantics() -> None:
     assert values["wasted_pct"] == pytest.approx(50.0)
 
 
-def test_patience_longer_than_the_rest_of_the_run_gives_no_stop() -> None:
+def test_patience_longer_than_the_rest_of_the_run_falls_back_to_the_patience_that_acts() -> None:
     val = np.array([1.0, 0.8, 0.6, 0.5, 0.52, 0.55, 0.57, 0.6, 0.62, 0.66, 0.7, 0.75])
     [evidence] = overfitting(run_of(val, np.linspace(1.0, 0.05, val.size)), **{**OF, "patience": 20})
-    assert evidence.values["stop_at"] is None
-    assert evidence.values["wasted"] == 0
+    values = evidence.values
+    assert (values["patience"], values["patience_to_best"]) == (1, 1)
+    assert (values["stop_at"], values["restored_at"], values["wasted"]) == (4, 3, 7)
 
 
 def test_five_hf_evaluations_rising_from_the_first_are_enough_when_far_above_noise() -> None:
@@ -406,3 +407,31 @@ def test_patience_to_best_is_the_longest_stall_before_the_lowest_evaluation_plus
     values = np.array([1.0, 0.8, 0.85, 0.9, 0.7, 0.75, 0.76, 0.77, 0.78, 0.6, 0.65])
     assert _patience_to_best(values) == 5  # four evaluations without improvement before 0.6
     assert _patience_to_best(np.array([3.0, 2.0, 1.0])) == 1
+
+
+def yolo_like(box_end: float, cls_end: float, n: int = 60, seed: int = 0):  # type: ignore[no-untyped-def]
+    """Train terms fall; val box falls then rises to box_end, val cls falls to cls_end."""
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(n)
+    t_box = 1.0 * np.exp(-epochs / 30) + 0.5
+    t_cls = 1.0 * np.exp(-epochs / 20) + 0.3
+    v_box = np.where(epochs < 10, 1.3 - 0.01 * epochs, 1.2 + (box_end - 1.2) * (epochs - 10) / (n - 11))
+    v_cls = 1.3 + (cls_end - 1.3) * epochs / (n - 1)
+    noise = lambda: rng.normal(0, 0.004, n)  # noqa: E731
+    return make_run(
+        **{
+            "train/box_loss": t_box,
+            "train/cls_loss": t_cls,
+            "val/box_loss": v_box + noise(),
+            "val/cls_loss": v_cls + noise(),
+        }
+    )
+
+
+def test_a_head_that_overfits_while_the_whole_model_stops_improving_is_found() -> None:
+    findings = overfitting(yolo_like(box_end=1.4, cls_end=1.1), **OF)
+    assert [f.metric for f in findings] == ["validation.box_loss"]
+
+
+def test_a_head_that_worsens_while_the_whole_model_improves_is_a_trade_off_not_overfitting() -> None:
+    assert overfitting(yolo_like(box_end=1.35, cls_end=0.6), **OF) == []

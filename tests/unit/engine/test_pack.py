@@ -114,6 +114,10 @@ def test_unknown_remedy_field_is_reported(pack_dir: Path) -> None:
 
 def test_superseded_by_must_name_another_rule(pack_dir: Path) -> None:
     rule_file = pack_dir / "OF901.toml"
-    rule_file.write_text(rule_file.read_text().replace('remedies = ["early-stopping"]', 'remedies = ["early-stopping"]\nsuperseded_by = ["DV999"]'))
+    rule_file.write_text(
+        rule_file.read_text().replace(
+            'remedies = ["early-stopping"]', 'remedies = ["early-stopping"]\nsuperseded_by = ["DV999"]'
+        )
+    )
     with pytest.raises(RulePackError, match="superseded_by names 'DV999'"):
         load_pack(pack_dir)

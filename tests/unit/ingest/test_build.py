@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
 from loganalyzer.model.run import MetricKey, Split
@@ -120,3 +121,24 @@ def test_to_frame_is_the_tidy_table() -> None:
     assert frame["raw_name"].astype(str).tolist() == ["loss", "loss", "val_loss", "val_loss"]
     assert frame["value"].tolist() == [1.0, 0.5, 1.2, 0.9]
     assert str(frame["step"].dtype) == "int64"
+
+
+def test_a_split_logging_only_loss_terms_gets_their_sum_as_its_loss() -> None:
+    run = build_run(
+        parts(
+            raw("train/box_loss", [0, 1, 2], [1.0, 0.8, 0.6]),
+            raw("train/cls_loss", [0, 1, 2], [0.5, 0.4, 0.3]),
+            raw("val/box_loss", [0, 1, 2], [1.1, 0.9, 0.8]),
+            raw("val/cls_loss", [0, 2], [0.6, 0.5]),  # other steps: not added
+        )
+    )
+    total = run.get("train.loss")
+    assert total is not None and total.value.tolist() == pytest.approx([1.5, 1.2, 0.9])
+    assert total.raw_name == "train/box_loss + train/cls_loss"
+    assert run.get("validation.loss") is None
+    assert [d.code for d in run.diagnostics] == ["derived-loss"]
+
+
+def test_a_logged_total_loss_is_never_replaced_by_a_sum() -> None:
+    run = build_run(parts(raw("loss", [0, 1], [2.0, 1.0]), raw("box_loss", [0, 1], [1.0, 0.5])))
+    assert run.get("train.loss").raw_name == "loss"  # type: ignore[union-attr]

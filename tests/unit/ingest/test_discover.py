@@ -118,3 +118,12 @@ def test_a_directory_without_logs_is_an_error_not_a_silent_pass(tmp_path: Path) 
     found = discover([str(tmp_path / "empty")], TEXT_READERS)
     assert not found.sources
     assert [str(e) for e in found.errors] == [f"{tmp_path}/empty: no training logs found in this directory"]
+
+
+def test_text_files_that_mention_a_loss_but_are_not_read_are_passed_over_by_name(tmp_path: Path) -> None:
+    touch(tmp_path / "run" / "training.log", KERAS_CSV.encode())
+    touch(tmp_path / "run" / "stdout.log", b"Epoch 1/10 | Loss: 0.53\nEpoch 2/10 | Loss: 0.41\n")
+    touch(tmp_path / "run" / "notes.txt", b"try a smaller batch\n")
+    found = discover([str(tmp_path / "run")], TEXT_READERS)
+    assert [s.name for s in found.sources] == [f"{tmp_path}/run/training.log"]
+    assert found.passed_over == (f"{tmp_path}/run/stdout.log",)

@@ -164,8 +164,20 @@ def test_invalid_json_is_an_input_error(tmp_path: Path) -> None:
         keras_json.read(source, ReadOptions())
 
 
+def test_a_history_saved_with_other_facts_keeps_them_as_metadata(tmp_path: Path) -> None:
+    text = (
+        '{"timestamp": "2026-04-18T17:21:59", "classes": ["Happy", "Sad"], "phase_starts": [0, 15],'
+        ' "train_loss": [0.9, 0.7, 0.6], "val_loss": [1.0, 0.8, 0.75], "test_acc": 77.6}'
+    )
+    path = write(tmp_path, "training_history.json", text)
+    assert keras_json.sniff(path, path.read_bytes())
+    [parts] = keras_json.read(LogSource(str(path), keras_json.FORMAT, (path,), (None,)), ReadOptions())
+    assert sorted(s.raw_name for s in parts.series) == ["train_loss", "val_loss"]
+    assert parts.metadata["classes"] == ["Happy", "Sad"] and parts.metadata["test_acc"] == 77.6
+
+
 def test_unsupported_shape_is_an_input_error(tmp_path: Path) -> None:
-    path = write(tmp_path, "history.json", '{"loss": [1.0], "note": "x"}')
+    path = write(tmp_path, "history.json", '{"loss": 1.0, "note": "x"}')
     source = LogSource(str(path), keras_json.FORMAT, (path,), (None,))
     with pytest.raises(InputError, match="not a Keras History"):
         keras_json.read(source, ReadOptions())

@@ -70,6 +70,10 @@ CASES = [
     ("lr/pg1", None, "train.learning_rate_pg1", Level.PLAIN),
     ("batch_size", None, "train.batch_size", Level.PLAIN),
     ("std_dev", None, "train.std_dev", Level.PLAIN),
+    # multi-head models put the split inside the name
+    ("reg_val_loss", None, "validation.reg_loss", Level.PLAIN),
+    ("cls_train_loss", None, "train.cls_loss", Level.PLAIN),
+    ("reg_loss", None, "train.reg_loss", Level.PLAIN),
 ]
 
 
