@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import tomllib
 from pathlib import Path
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 
 from loganalyzer.detectors.convergence import underfitting
 from loganalyzer.model.finding import MissingInput
+from tests.support.labels import corpus_labels, detects
 from tests.support.runs import make_run
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
@@ -230,21 +229,6 @@ def test_a_clean_falling_curve_with_noise_is_never_underfitting(
 SHARED = RULES.parent.parent / "shared"
 
 
-def corpus_labels() -> list[tuple[str, bool]]:
-    """(run directory, whether underfitting must be found) for every judged corpus run."""
-    labels_file = SHARED / "corpus" / "labels.json"
-    if not labels_file.is_file():
-        return []
-    labels = json.loads(labels_file.read_text())
-    judged = []
-    for name, label in sorted(labels.items()):
-        if "underfitting" in label["expect"]:
-            judged.append((f"corpus/{name}", True))
-        elif "underfitting" in label["absent"]:
-            judged.append((f"corpus/{name}", False))
-    return judged
-
-
 REAL = [
     ("real-logs/BelaBartok39-aes_neural_trainer--training_log_transformer.csv", True),
     ("real-logs/BelaBartok39-aes_neural_trainer--training_log_transformer_ultra.csv", True),
@@ -261,15 +245,7 @@ REAL = [
 
 @pytest.mark.shared
 @pytest.mark.parametrize(
-    ("path", "expected"), corpus_labels() + REAL, ids=lambda v: str(v).split("/")[-1][:40]
+    ("path", "expected"), corpus_labels("underfitting") + REAL, ids=lambda v: str(v).split("/")[-1][:40]
 )
 def test_labelled_logs(path: str, expected: bool) -> None:
-    from loganalyzer.api import load_runs
-
-    runs = load_runs([SHARED / path]).runs
-    assert runs, f"{path} did not load"
-    found = False
-    for run in runs:
-        with contextlib.suppress(MissingInput):
-            found = found or bool(underfitting(run, **UF))
-    assert found is expected
+    assert detects(path, underfitting, UF) is expected

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import tomllib
 from pathlib import Path
@@ -19,6 +17,7 @@ from loganalyzer.detectors._signal import block_medians
 from loganalyzer.detectors.generalization import generalization_gap, overfitting
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
+from tests.support.labels import corpus_labels, detects
 from tests.support.runs import make_run
 
 RULES = Path(__file__).resolve().parents[3] / "rules"
@@ -352,21 +351,6 @@ def test_block_medians_keep_short_series_and_summarise_long_ones() -> None:
 SHARED = RULES.parent.parent / "shared"
 
 
-def corpus_labels() -> list[tuple[str, bool | None]]:
-    """(run directory, whether overfitting must be found) for every judged corpus run."""
-    labels_file = SHARED / "corpus" / "labels.json"
-    if not labels_file.is_file():
-        return []
-    labels = json.loads(labels_file.read_text())
-    judged = []
-    for name, label in sorted(labels.items()):
-        if "overfitting" in label["expect"]:
-            judged.append((f"corpus/{name}", True))
-        elif "overfitting" in label["absent"]:
-            judged.append((f"corpus/{name}", False))
-    return judged
-
-
 REAL = [
     ("real-logs/DeV-21-Waste-Classification-CNN--training_history.csv", True),
     ("real-logs/DexterGomez-ftc-unet--training_history.csv", True),
@@ -387,18 +371,10 @@ REAL = [
 
 @pytest.mark.shared
 @pytest.mark.parametrize(
-    ("path", "expected"), corpus_labels() + REAL, ids=lambda v: str(v).split("/")[-1][:40]
+    ("path", "expected"), corpus_labels("overfitting") + REAL, ids=lambda v: str(v).split("/")[-1][:40]
 )
 def test_labelled_logs(path: str, expected: bool) -> None:
-    from loganalyzer.api import load_runs
-
-    runs = load_runs([SHARED / path]).runs
-    assert runs, f"{path} did not load"
-    found = False
-    for run in runs:
-        with contextlib.suppress(MissingInput):
-            found = found or bool(overfitting(run, **OF))
-    assert found is expected
+    assert detects(path, overfitting, OF) is expected
 
 
 def test_patience_to_best_is_the_longest_stall_before_the_lowest_evaluation_plus_one() -> None:

@@ -14,6 +14,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest import keras_csv, load_runs
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
 from loganalyzer.model.run import PositionUnit, Run
+from tests.support.lookup import key_names, load_one, steps, values
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -26,28 +27,6 @@ def load(path: Path) -> list[Run]:
     result = load_runs([path])
     assert result.errors == ()
     return list(result.runs)
-
-
-def load_one(path: Path) -> Run:
-    runs = load(path)
-    assert len(runs) == 1, [run.name for run in runs]
-    return runs[0]
-
-
-def key_names(run: Run) -> list[str]:
-    return list(map(str, run.keys()))
-
-
-def values(run: Run, key: str) -> list[float]:
-    series = run.get(key)
-    assert series is not None, f"{key} missing; have {key_names(run)}"
-    return series.value.tolist()
-
-
-def steps(run: Run, key: str) -> list[int]:
-    series = run.get(key)
-    assert series is not None
-    return series.step.tolist()
 
 
 def codes(run: Run) -> list[str]:

@@ -12,6 +12,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest import keras_json, load_runs
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
 from loganalyzer.model.run import PositionUnit, Run
+from tests.support.lookup import key_names, load_one, steps, values
 
 HISTORY = {
     "accuracy": [0.5, 0.75, 0.875],
@@ -25,29 +26,6 @@ def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text)
     return path
-
-
-def load_one(path: Path) -> Run:
-    result = load_runs([path])
-    assert result.errors == ()
-    assert len(result.runs) == 1, [run.name for run in result.runs]
-    return result.runs[0]
-
-
-def key_names(run: Run) -> list[str]:
-    return list(map(str, run.keys()))
-
-
-def values(run: Run, key: str) -> list[float]:
-    series = run.get(key)
-    assert series is not None, f"{key} missing; have {key_names(run)}"
-    return series.value.tolist()
-
-
-def steps(run: Run, key: str) -> list[int]:
-    series = run.get(key)
-    assert series is not None
-    return series.step.tolist()
 
 
 def sniffed(path: Path) -> bool:
