@@ -12,9 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from loganalyzer.errors import ConfigError
-from loganalyzer.model.run import Run
-
-COLUMNS = ("run", "metric", "split", "quantity", "step", "epoch", "wall_time", "value", "raw_name", "source")
+from loganalyzer.model.run import TABLE_COLUMNS, Run
 
 
 def write(runs: Sequence[Run], output: str, table_format: str) -> None:
@@ -22,8 +20,8 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
     import pandas as pd
 
     frames = [run.to_frame() for run in sorted(runs, key=lambda r: r.name)]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({c: [] for c in COLUMNS})
-    frame = frame[list(COLUMNS)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({c: [] for c in TABLE_COLUMNS})
+    frame = frame[list(TABLE_COLUMNS)]
     if table_format == "parquet":
         try:
             import pyarrow  # noqa: F401

@@ -14,7 +14,6 @@ the training loss keeps falling is overfitting, which another rule owns.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -112,11 +111,8 @@ def non_finite_loss(run: Run, *, include_validation: bool) -> list[Evidence]:
 
 def _blocks(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reduce a long series to block medians; return them with each block's first index."""
-    if y.size <= _EXPLOSION_BLOCKS:
-        return y, np.arange(y.size)
-    edges = np.linspace(0, y.size, _EXPLOSION_BLOCKS + 1).astype(np.int64)
-    medians = np.array([np.median(y[a:b]) for a, b in itertools.pairwise(edges)])
-    return medians, edges[:-1]
+    medians, last = _signal.block_medians(y, _EXPLOSION_BLOCKS)
+    return medians, np.concatenate([[0], last[:-1] + 1]) if last.size else last
 
 
 def _level(y: np.ndarray, *, head: bool) -> float:

@@ -69,6 +69,21 @@ class MetricKey:
         return cls(split, quantity)
 
 
+#: Columns of the tidy table (:meth:`Run.to_frame`, ``loganalyzer export``), in order.
+TABLE_COLUMNS = (
+    "run",
+    "metric",
+    "split",
+    "quantity",
+    "step",
+    "epoch",
+    "wall_time",
+    "value",
+    "raw_name",
+    "source",
+)
+
+
 class PositionUnit(enum.StrEnum):
     """What a series' ``position`` numbers count, for pointing at the source."""
 
@@ -188,26 +203,13 @@ class Run:
     def to_frame(self) -> pd.DataFrame:
         """The tidy long table: one row per point, sorted by metric then step.
 
-        Columns: ``run, metric, split, quantity, step, epoch, wall_time,
-        value, raw_name, source``. Imports pandas on first use.
+        Columns: :data:`TABLE_COLUMNS`. Imports pandas on first use.
         """
         import pandas as pd
 
-        columns = [
-            "run",
-            "metric",
-            "split",
-            "quantity",
-            "step",
-            "epoch",
-            "wall_time",
-            "value",
-            "raw_name",
-            "source",
-        ]
         ordered = sorted(self.series, key=lambda s: s.key)
         if not ordered:
-            return pd.DataFrame({c: [] for c in columns})
+            return pd.DataFrame({c: [] for c in TABLE_COLUMNS})
         counts = [len(s) for s in ordered]
 
         def repeat(labels: list[str]) -> pd.Categorical:

@@ -1,1 +1,0 @@
-"""Reporter tests share the ``update_golden`` fixture defined in tests/conftest.py."""
