@@ -54,7 +54,7 @@ def main() -> int:
     for rule in pack.rules:
         start = time.perf_counter()
         try:
-            DETECTORS[rule.detector](run, **rule.defaults())
+            DETECTORS[rule.detector].function(run, **rule.defaults())
         except Exception as exc:
             outcome = type(exc).__name__
         else:

@@ -11,18 +11,20 @@ The registry below is the whole set; a rule names its detector by key.
 from __future__ import annotations
 
 from loganalyzer.detectors import convergence, divergence, generalization, performance, resources, spikes
+from loganalyzer.model.finding import Detector
 
-DETECTORS = {
-    "epoch_slowdown": performance.epoch_slowdown,
-    "generalization_gap": generalization.generalization_gap,
-    "loss_explosion": divergence.loss_explosion,
-    "loss_spike": spikes.loss_spike,
-    "memory_growth": resources.memory_growth,
-    "non_finite_loss": divergence.non_finite_loss,
-    "overfitting": generalization.overfitting,
-    "slow_epochs": performance.slow_epochs,
-    "underfitting": convergence.underfitting,
-    "validation_loss_spike": spikes.validation_loss_spike,
+#: Every detector by the key a rule file names in ``detector = ...``, with its evidence shape.
+DETECTORS: dict[str, Detector] = {
+    "epoch_slowdown": Detector(performance.epoch_slowdown),
+    "generalization_gap": Detector(generalization.generalization_gap),
+    "loss_explosion": Detector(divergence.loss_explosion),
+    "loss_spike": Detector(spikes.loss_spike),
+    "memory_growth": Detector(resources.memory_growth),
+    "non_finite_loss": Detector(divergence.non_finite_loss),
+    "overfitting": Detector(generalization.overfitting),
+    "slow_epochs": Detector(performance.slow_epochs),
+    "underfitting": Detector(convergence.underfitting),
+    "validation_loss_spike": Detector(spikes.validation_loss_spike),
 }
 
-__all__ = ["DETECTORS"]
+__all__ = ["DETECTORS", "Detector"]

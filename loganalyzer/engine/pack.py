@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from loganalyzer.errors import RulePackError
-from loganalyzer.model.finding import Severity
+from loganalyzer.model.finding import Detector, Severity
 from loganalyzer.model.rule import ParameterSpec, RemedySpec, RulePack, RuleSpec
 
 
@@ -147,13 +147,17 @@ def _rule(document: Mapping[str, Any], filename: str) -> RuleSpec:
     )
 
 
+#: Template fields the engine supplies for every finding, whatever the detector.
+TEMPLATE_CONTEXT_FIELDS = frozenset({"metric", "raw_metric", "run"})
+
+
 def _cross_check(
     rule: RuleSpec,
     filename: str,
     families: Mapping[str, str],
     categories: set[str],
     remedies: Mapping[str, RemedySpec],
-    detectors: Mapping[str, Any],
+    detectors: Mapping[str, Detector],
     jsonschema: Any,
 ) -> None:
     """The checks a JSON Schema cannot express."""
@@ -182,6 +186,14 @@ def _cross_check(
         raise RulePackError(f"{where}: message template is malformed: {exc}") from None
     if any(not name.isidentifier() for name in fields):
         raise RulePackError(f"{where}: message template fields must be plain evidence names")
+    declared = detectors[rule.detector].evidence_fields()
+    if declared is not None:
+        for name in fields:
+            if name not in declared and name not in TEMPLATE_CONTEXT_FIELDS:
+                raise RulePackError(
+                    f"{where}: message template names {{{name}}}, which detector {rule.detector!r} "
+                    f"does not declare in its evidence"
+                )
 
 
 def _check_supersession(rules: list[RuleSpec]) -> None:

@@ -11,7 +11,7 @@ other rule still runs.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from loganalyzer.engine.settings import Settings
 from loganalyzer.model.finding import (
     Analysis,
+    Detector,
     Evidence,
     Finding,
     InputProblem,
@@ -32,8 +33,6 @@ from loganalyzer.model.finding import (
 )
 from loganalyzer.model.rule import RulePack, RuleSpec
 from loganalyzer.model.run import MetricKey, PositionUnit, Run
-
-Detector = Callable[..., list[Evidence]]
 
 
 def run_rules(
@@ -56,7 +55,7 @@ def run_rules(
             detector = detectors[rule.detector]
             parameters = {**rule.defaults(), **settings.parameters.get(rule.code, {})}
             try:
-                evidence = detector(run, **parameters)
+                evidence = detector.function(run, **parameters)
             except MissingInput as reason:
                 skipped.append(Skipped(run.name, rule.code, str(reason)))
                 continue

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,6 +60,42 @@ class Evidence:
     end_step: int | None
     values: Mapping[str, EvidenceValue]
     point: int | None = None
+
+
+def evidence_values(measured: Any) -> dict[str, EvidenceValue]:
+    """The fields of a detector's evidence dataclass as the mapping a :class:`Evidence` carries.
+
+    Detectors measure into a frozen dataclass (its fields are the evidence
+    keys the rule's message template may name) and hand the engine this
+    shallow mapping; the rule pack checks templates against the same fields.
+    """
+    if not is_dataclass(measured) or isinstance(measured, type):
+        raise TypeError(f"evidence must be a dataclass instance, not {type(measured).__name__}")
+    return {item.name: getattr(measured, item.name) for item in fields(measured)}
+
+
+#: What the engine calls: ``function(run, **parameters) -> list[Evidence]``.
+DetectorFunction = Callable[..., "list[Evidence]"]
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A detector function and the declared shape of the evidence it measures.
+
+    ``evidence`` is the frozen dataclass whose field names are the keys of
+    every :class:`Evidence` the function returns, so the rule-pack loader can
+    reject a message template that names a key no finding would carry.
+    ``None`` means not declared yet (the template check is then skipped).
+    """
+
+    function: DetectorFunction
+    evidence: type | None = None
+
+    def evidence_fields(self) -> frozenset[str] | None:
+        """The declared evidence keys, or None when the detector declares none."""
+        if self.evidence is None:
+            return None
+        return frozenset(item.name for item in fields(self.evidence))
 
 
 class MissingInput(Exception):

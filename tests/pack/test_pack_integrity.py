@@ -24,7 +24,7 @@ def test_pack_has_a_rule_per_problem_category() -> None:
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_parameters_match_detector_keyword_arguments(code: str) -> None:
     rule = RULES[code]
-    signature = inspect.signature(DETECTORS[rule.detector])
+    signature = inspect.signature(DETECTORS[rule.detector].function)
     keyword_only = {
         name for name, p in signature.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
     }

@@ -7,7 +7,7 @@ import numpy as np
 from loganalyzer.engine.runner import run_rules
 from loganalyzer.engine.settings import Settings
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
-from loganalyzer.model.finding import Evidence, MissingInput, Severity
+from loganalyzer.model.finding import Detector, Evidence, MissingInput, Severity
 from loganalyzer.model.rule import RemedySpec, RulePack, RuleSpec
 from loganalyzer.model.run import PositionUnit, Run
 from tests.support.runs import make_run
@@ -45,7 +45,7 @@ def crash(run: Run) -> list[Evidence]:
     raise ZeroDivisionError("boom")
 
 
-DETECTORS = {"found": found, "missing": missing, "crash": crash}
+DETECTORS = {"found": Detector(found), "missing": Detector(missing), "crash": Detector(crash)}
 
 
 def analyse(*rules: RuleSpec, runs: list[Run] | None = None, settings: Settings | None = None):  # type: ignore[no-untyped-def]
