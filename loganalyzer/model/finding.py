@@ -9,38 +9,16 @@ mappings of them), so reporters never need NumPy, pandas or the Run.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.severity import Severity
 
 #: A JSON-native scalar that evidence may carry.
 EvidenceValue = str | int | float | bool | None
-
-
-class Severity(enum.IntEnum):
-    """How bad a finding is. Ordered: ``info < warning < error``."""
-
-    INFO = 10
-    WARNING = 20
-    ERROR = 30
-
-    @property
-    def label(self) -> str:
-        """The lower-case name used in output and configuration."""
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        """``"warning"`` -> ``Severity.WARNING``; ValueError on anything else."""
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"severity must be one of info, warning, error (got {text!r})") from None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loganalyzer.model.finding import Severity
+from loganalyzer.model.severity import Severity
 
 #: The problem categories of the JSON contract (exact strings).
 PROBLEM_CATEGORIES = (

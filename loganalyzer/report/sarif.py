@@ -203,7 +203,7 @@ def _diagnostic(run: str, note: Mapping[str, Any], artifacts: Mapping[str, int])
 def _descriptors(analysis: Analysis, findings: Sequence[Finding]) -> list[dict[str, Any]]:
     """Return ``tool.driver.rules``: every selected rule and every code referenced, sorted by code."""
     specs = {rule.code: rule for rule in analysis.rules}
-    first = {}
+    first: dict[str, Finding] = {}
     for finding in findings:
         first.setdefault(finding.rule, finding)
     codes = (
