@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from loganalyzer.model.rule import RemedySpec, RuleSpec
-from loganalyzer.model.severity import Severity
+from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
 
 #: A JSON-native scalar that evidence may carry.
 EvidenceValue = str | int | float | bool | None
