@@ -31,6 +31,20 @@ MAX_TREND_POINTS = 400
 _STANDARD_NORMAL = NormalDist()
 
 
+def exp(x: float) -> float:
+    """``math.exp`` that saturates to infinity instead of raising OverflowError.
+
+    Detectors work on log-levels and turn differences back into ratios; for a
+    loss that went from 1e-300 to 1e300 the honest ratio is "infinite", and
+    reporting it beats crashing the rule.
+    """
+    return math.exp(x) if x < _EXP_LIMIT else math.inf
+
+
+#: Largest argument ``math.exp`` takes without overflowing.
+_EXP_LIMIT = math.log(np.finfo(np.float64).max)
+
+
 def mad_sigma(values: np.ndarray) -> float:
     """Robust standard deviation of ``values`` (NaNs ignored); 0.0 when undefined."""
     finite = values[np.isfinite(values)]

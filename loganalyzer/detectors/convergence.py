@@ -184,7 +184,7 @@ def underfitting(
         "plateau_from_step": int(train.step[start]),
         "chance_classes": chance,
         "chance_loss": math.log(chance) if chance else None,
-        "true_class_probability": math.exp(-window.level) if classifier else None,
+        "true_class_probability": _signal.exp(-window.level) if classifier else None,
         **validation.values(),
     }
     if criterion == "stalled-accuracy" and validation.accuracy is not None and validation.accuracy_window:

@@ -151,7 +151,7 @@ def _sustained_rise(y: np.ndarray, *, min_points: int) -> _Rise | None:
     if after.size < min_points:
         return None
     start_level, end_level, best_level = _level(y, head=True), _level(y, head=False), float(smooth[best])
-    start, lowest, end = math.exp(start_level), math.exp(best_level), math.exp(end_level)
+    start, lowest, end = _signal.exp(start_level), _signal.exp(best_level), _signal.exp(end_level)
     giveback = (end - lowest) / (start - lowest) if start > lowest else math.inf
     return _Rise(
         best=best,
@@ -225,13 +225,13 @@ def _rise_evidence(series: Series, index: np.ndarray, positions: np.ndarray, ris
         values={
             "pattern": "sustained-rise",
             "reference": "best level",
-            "reference_value": math.exp(rise.best_level),
+            "reference_value": _signal.exp(rise.best_level),
             "reference_step": int(steps[best]),
             "peak_value": float(series.value[index[peak]]),
             "peak_step": int(steps[peak]),
-            "start_value": math.exp(rise.start_level),
-            "end_value": math.exp(rise.end_level),
-            "factor": math.exp(rise.end_level - rise.best_level),
+            "start_value": _signal.exp(rise.start_level),
+            "end_value": _signal.exp(rise.end_level),
+            "factor": _signal.exp(rise.end_level - rise.best_level),
             "giveback": rise.giveback if math.isfinite(rise.giveback) else None,
             "p_value": rise.p_value,
             "rise_z": rise.rise_z if math.isfinite(rise.rise_z) else None,
@@ -250,13 +250,13 @@ def _blow_up_evidence(series: Series, index: np.ndarray, values: np.ndarray, blo
         values={
             "pattern": "blow-up",
             "reference": "settled level",
-            "reference_value": math.exp(blow.settled_level),
+            "reference_value": _signal.exp(blow.settled_level),
             "reference_step": int(steps[min(blow.resume, steps.size - 1)]),
             "peak_value": float(values[blow.peak]),
             "peak_step": int(steps[blow.peak]),
             "start_value": float(values[0]),
             "end_value": float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
-            "factor": math.exp(blow.peak_level - blow.settled_level),
+            "factor": _signal.exp(blow.peak_level - blow.settled_level),
             "giveback": None,
             "p_value": None,
             "rise_z": None,

@@ -304,7 +304,7 @@ def _event_evidence(
     peak = first + int(np.argmax(segment) if direction > 0 else np.argmin(segment))
     recovered_at = _recovery(_log(values), scan, first, last, direction)
     z_peak = float((scan.z_up if direction > 0 else scan.z_down)[peak])
-    level = float(math.exp(scan.before[peak]))
+    level = float(_signal.exp(scan.before[peak]))
     return Evidence(
         metric=str(series.key),
         start_step=int(steps[first]),
@@ -316,7 +316,7 @@ def _event_evidence(
             "value": float(values[peak]),
             "baseline": level,
             "ratio": float(values[peak]) / level,
-            "excess_ratio": float(math.exp(distance[peak])),
+            "excess_ratio": float(_signal.exp(distance[peak])),
             "z": z_peak if math.isfinite(z_peak) else None,
             # A large jump qualified on the family-wise bound alone (see _flag_points).
             "threshold_z": float(
@@ -518,7 +518,7 @@ def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float)
                     "value": float(values[i]),
                     "baseline": baseline,
                     "ratio": float(values[i]) / baseline,
-                    "excess_ratio": float(math.exp(excess[i - 1])),
+                    "excess_ratio": float(_signal.exp(excess[i - 1])),
                     "z": float(excess[i - 1] / scale),
                     "threshold_z": float(threshold),
                     "points": 1,

@@ -55,7 +55,8 @@ def run_rules(
             detector = detectors[rule.detector]
             parameters = {**rule.defaults(), **settings.parameters.get(rule.code, {})}
             try:
-                evidence = detector.function(run, **parameters)
+                with np.errstate(all="ignore"):  # inf and NaN are data here (divergence), not faults
+                    evidence = detector.function(run, **parameters)
             except MissingInput as reason:
                 skipped.append(Skipped(run.name, rule.code, str(reason)))
                 continue

@@ -156,7 +156,8 @@ def _total_losses(series: list[Series], diagnostics: list[Diagnostic], run_name:
         if not terms or any(not np.array_equal(t.step, terms[0].step) for t in terms[1:]):
             continue
         total = terms[0]
-        value = np.sum([t.value for t in terms], axis=0)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is a NaN total, as it should be
+            value = np.sum([t.value for t in terms], axis=0)
         key = MetricKey(split, Quantity.LOSS.value)
         raw_name = " + ".join(t.raw_name for t in terms)
         derived.append(replace(total, key=key, raw_name=raw_name, value=value))

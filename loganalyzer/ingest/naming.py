@@ -68,6 +68,9 @@ QUANTITY_ALIASES: tuple[tuple[Quantity, re.Pattern[str]], ...] = (
 )
 
 
+#: The quantity of a series whose raw name is blank.
+UNNAMED_QUANTITY = "(unnamed)"
+
 #: Words after ``batch_``/``epoch_`` that make a setting, not a per-level metric (``batch_size``).
 NOT_A_LEVEL_PREFIX = frozenset({"size", "idx", "index", "id", "count", "num", "number"})
 
@@ -86,8 +89,12 @@ class Level:
 _SEPARATORS = r"[/_.\-\s]+"
 _SPLIT_ALTERNATION = "|".join(sorted(SPLIT_WORDS, key=len, reverse=True))
 _SPLIT_PREFIX = re.compile(rf"^({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
-_SPLIT_SUFFIX = re.compile(rf"^(.+?){_SEPARATORS}({_SPLIT_ALTERNATION})$", re.IGNORECASE)
-_SPLIT_INTERIOR = re.compile(rf"^(.+?){_SEPARATORS}({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
+# The head before a separator run must end on a non-separator: with a bare ``(.+?)`` the
+# head and the run could share a long run of separators in every way, which made a
+# 5,000-underscore tag take seconds (cubic backtracking); now each match attempt is linear.
+_HEAD = r"(.*?[^/_.\-\s])"
+_SPLIT_SUFFIX = re.compile(rf"^{_HEAD}{_SEPARATORS}({_SPLIT_ALTERNATION})$", re.IGNORECASE)
+_SPLIT_INTERIOR = re.compile(rf"^{_HEAD}{_SEPARATORS}({_SPLIT_ALTERNATION}){_SEPARATORS}(.+)$", re.IGNORECASE)
 _KERAS_EVALUATION = re.compile(r"^evaluation_(.+)_vs_iterations$", re.IGNORECASE)
 _LEVEL_PREFIX = re.compile(r"^(epoch|batch)_(.+)$", re.IGNORECASE)
 _LEVEL_SUFFIX = re.compile(r"^(.+?)_(epoch|step)$", re.IGNORECASE)
@@ -115,7 +122,8 @@ def canonical_quantity(remainder: str) -> str:
             if quantity is Quantity.LEARNING_RATE:
                 return _learning_rate_group(normalised)
             return quantity.value
-    return remainder
+    # A blank tag or column name ("", " ") still needs a quantity a key can be parsed back from.
+    return remainder if remainder.strip() else UNNAMED_QUANTITY
 
 
 def _learning_rate_group(normalised: str) -> str:

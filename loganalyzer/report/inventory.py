@@ -105,11 +105,32 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
 
 
 def _json_safe(value: Any) -> Any:
-    """Metadata as strict JSON: non-finite floats become strings, NumPy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+    """Metadata as strict JSON: non-finite floats become strings, NumPy scalars plain numbers.
+
+    Walks with an explicit stack: metadata can carry values read from a log,
+    and their nesting must not become the depth of the call stack.
+    """
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    while stack:
+        item, parent, slot = stack.pop()
+        if isinstance(item, dict):
+            mapping: dict[str, Any] = {}
+            for key, inner in sorted(item.items(), key=lambda kv: str(kv[0])):
+                mapping[str(key)] = None
+                stack.append((inner, mapping, str(key)))
+            parent[slot] = mapping
+        elif isinstance(item, list | tuple):
+            items: list[Any] = [None] * len(item)
+            stack.extend((inner, items, index) for index, inner in enumerate(item))
+            parent[slot] = items
+        else:
+            parent[slot] = _json_scalar(item)
+    return root[0]
+
+
+def _json_scalar(value: Any) -> Any:
+    """One leaf of metadata as a strict JSON value."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):

@@ -445,7 +445,7 @@ def _decode_event(
         return
     if what != "summary":
         if what == "session_log":
-            what = f"session_log/{event_pb2.SessionLog.SessionStatus.Name(event.session_log.status)}"
+            what = f"session_log/{_session_status(event.session_log.status)}"
         result.other_events[what or "empty"] += 1
         return
     for value in event.summary.value:
@@ -468,6 +468,16 @@ def _decode_event(
                 sink.add(result.tag_id(tag), TENSOR, position, event.step, event.wall_time, number)
         else:
             result.skipped[_SUMMARY_KINDS.get(kind or "", "empty value")] += 1
+
+
+def _session_status(status: int) -> str:
+    """The name of a ``SessionLog`` status, also for a number the proto does not define.
+
+    Proto3 enums are open: a damaged or newer file can hold any int32 there,
+    and ``Name`` raises ValueError on one it does not know.
+    """
+    names = event_pb2.SessionLog.SessionStatus
+    return names.Name(status) if status in names.values() else f"UNKNOWN_{status}"
 
 
 def _tensor_scalar(tensor: tensor_pb2.TensorProto) -> float | None:

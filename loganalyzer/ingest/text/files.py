@@ -10,10 +10,27 @@ a file with bare ``\\r`` endings and no ``\\n`` at all is cut on ``\\r``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from loganalyzer.errors import InputError
+
+#: Deepest JSON nesting read. Training logs nest a handful of levels; the
+#: limit keeps every later walk over the parsed value (flattening, metadata)
+#: shallow whatever the file holds, and the parser itself never recurses deep.
+MAX_JSON_DEPTH = 64
+
+#: Integers with more digits than this are read as floats: an exact
+#: 5,000-digit int cannot become a metric value or a step anyway, and Python
+#: refuses to convert longer ones (``sys.set_int_max_str_digits``).
+MAX_INT_DIGITS = 18
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
 
 
 def read_text(path: Path, label: str) -> str:
@@ -38,9 +55,39 @@ def read_json(path: Path, label: str) -> tuple[str, Any]:
     """
     text = read_text(path, label)
     try:
-        return text, json.loads(text)
+        return text, load_json(text)
     except ValueError as exc:
         raise InputError(label, f"not valid JSON ({exc})") from None
+
+
+def load_json(text: str) -> Any:
+    """Parse one JSON document (``NaN``/``Infinity`` accepted); ValueError when it is not one.
+
+    Nesting deeper than :data:`MAX_JSON_DEPTH` is refused *before* parsing,
+    by a linear scan, so neither the parser nor anything that walks the result
+    recurses as deep as an attacker's file. Long integers become floats (see
+    :data:`MAX_INT_DIGITS`).
+    """
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested {depth} levels deep, more than the {MAX_JSON_DEPTH} a log can need")
+    return json.loads(text, parse_int=_parse_int)
+
+
+def json_depth(text: str) -> int:
+    """The deepest bracket nesting of ``text`` outside strings (an upper bound for invalid JSON)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    steps = np.where(np.isin(codes, _OPENERS), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def _parse_int(digits: str) -> int | float:
+    """An integer token: exact when short, else the nearest float (may be infinite)."""
+    sign = 1 if digits[:1] == "-" else 0
+    return int(digits) if len(digits) - sign <= MAX_INT_DIGITS else float(digits)
 
 
 def physical_lines(text: str) -> list[str]:

@@ -14,14 +14,13 @@ without a line break (a killed job).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
 from loganalyzer.ingest.text import outline, vocab
-from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
+from loganalyzer.ingest.text.files import ends_with_terminator, load_json, physical_lines, read_text
 from loganalyzer.ingest.text.table import flatten, parse_number, table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
@@ -45,7 +44,7 @@ def sniff(path: Path, head: bytes) -> bool:
     numeric_keys: list[str] = []
     for position, line in enumerate([line for line in lines if line.strip()][:SNIFF_LINES]):
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except ValueError:
             record = None
         if not isinstance(record, dict):
@@ -70,7 +69,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except ValueError as exc:
             diagnostics.append(_bad_line(str(path), number, exc, last=number == len(lines) and not finished))
             continue

@@ -28,9 +28,10 @@ non-numeric cells are diagnostics with their line; the rest is read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
 from loganalyzer.ingest.text import outline, vocab
 from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
-from loganalyzer.ingest.text.table import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts
+from loganalyzer.ingest.text.table import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts, usable_index
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "keras-csv"
@@ -52,6 +53,11 @@ DELIMITERS = (",", ";", "\t")
 
 #: Header names of a pandas index column written by ``to_csv`` (compared in lower case).
 PANDAS_INDEX_NAMES = frozenset({"", "unnamed: 0"})
+
+#: Longest line read, in characters. A 10,000-column row of floats is about
+#: 200,000; a longer line is no log row (a pasted blob, a corrupted write) and
+#: is skipped with a diagnostic instead of being split into cells.
+MAX_LINE_CHARS = 1_000_000
 
 #: Extensions that belong to other readers.
 _NOT_CSV_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
@@ -122,7 +128,8 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     path = source.paths[0]
     text = read_text(path, source.name)
     diagnostics: list[Diagnostic] = []
-    blocks = _parse_blocks(text, source.name, str(path), diagnostics)
+    with _field_limit(MAX_LINE_CHARS):
+        blocks = _parse_blocks(text, source.name, str(path), diagnostics)
     table, metadata = _assemble(blocks, str(path), diagnostics)
     dialect = _dialect(blocks[0].header) if blocks else FORMAT
     return to_run_parts(source, dialect, table, diagnostics=diagnostics, metadata=metadata)
@@ -150,10 +157,23 @@ def _parse_blocks(text: str, label: str, path: str, diagnostics: list[Diagnostic
     the least it can: cells are stripped only when a row might be a header.
     """
     lines = physical_lines(text)
-    header_line = next((line for line in lines if line.strip()), None)
-    if header_line is None:
+    header_number = next((number for number, line in enumerate(lines) if line.strip()), None)
+    if header_number is None:
         raise InputError(label, "empty file")
-    delimiter = sniff_delimiter(header_line)
+    header_line = lines[header_number]
+    if len(header_line) > MAX_LINE_CHARS:
+        raise InputError(
+            label, f"line {header_number + 1}: a {len(header_line):,}-character first line is no CSV header"
+        )
+    for number, physical in enumerate(lines, start=1):
+        if len(physical) > MAX_LINE_CHARS:
+            lines[number - 1] = ""  # keeps the numbering of the lines after it
+            message = f"line {number}: {len(physical):,} characters, longer than any log row; skipped"
+            diagnostics.append(Diagnostic(path, "long-line", message, number, PositionUnit.LINE))
+    try:
+        delimiter = sniff_delimiter(header_line)
+    except csv.Error as exc:  # a stray carriage return or quote in the header line
+        raise InputError(label, f"line {header_number + 1}: cannot parse as CSV ({exc})") from None
     finished = ends_with_terminator(text)
     blocks: list[_Block] = []
     block = _Block([], 0)
@@ -386,7 +406,7 @@ def _usable_index(
         built.index.append(np.arange(n, dtype=np.float64))
         return np.ones(n, dtype=bool)
     values, present, _ = _numbers(cells[layout.index_column])
-    usable: np.ndarray = present & np.isfinite(values)
+    usable: np.ndarray = present & usable_index(values)
     for position in np.flatnonzero(~usable):
         line = block.lines[position]
         cell = cells[layout.index_column][position].strip()
@@ -448,6 +468,20 @@ def _bad_cells(path: str, name: str, lines: list[int], example: str) -> Diagnost
 def _is_ultralytics(header: list[str]) -> bool:
     """Whether the header is Ultralytics ``results.csv`` (8.1+): ``epoch,time,`` then ``train/...``."""
     return header[:2] == ["epoch", "time"] and any(name.startswith("train/") for name in header)
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    """Let the csv module take fields up to ``limit`` characters (its default is 131,072), then restore.
+
+    Lines longer than ``limit`` are cut out before parsing, so no field of a
+    line that is parsed can exceed it and ``csv.Error`` means real damage.
+    """
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _cells(line: str, delimiter: str) -> list[str]:

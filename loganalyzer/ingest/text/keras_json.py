@@ -20,6 +20,7 @@ no position.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from loganalyzer.model.run import Diagnostic
 FORMAT = "keras-json"
 
 _SPLIT_ORIENT_KEYS = frozenset({"columns", "data"})
+
+_INT_LABEL = re.compile(r"-?[0-9]{1,15}")
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -204,8 +207,12 @@ def _split_orient(data: Mapping[str, Any], label: str) -> tuple[list[dict[str, A
 
 
 def _is_int_label(text: object) -> bool:
-    """Whether a DataFrame index label (a JSON key) is an integer."""
-    return isinstance(text, str) and text.strip().lstrip("-").isdigit()
+    """Whether a DataFrame index label (a JSON key) is an integer pandas could have written.
+
+    ASCII digits only (``str.isdigit`` also accepts ``"²"``, which ``int`` refuses)
+    and at most 15 of them, so the label is exact as a float and a valid step.
+    """
+    return isinstance(text, str) and _INT_LABEL.fullmatch(text.strip()) is not None
 
 
 def _int_labels(labels: Sequence[str]) -> list[float] | None:

@@ -35,6 +35,11 @@ CLOCK_NAMES = frozenset({"time", "timestamp", "_timestamp", "wall_time", "wallti
 #: Smallest value taken for a Unix timestamp in seconds (September 2001).
 UNIX_SECONDS_FLOOR = 1e9
 
+#: Largest step or epoch taken, in magnitude: every integer up to it is exact in a
+#: float64, and the steps become int64. A row whose index is beyond it (``1e308``,
+#: a flipped exponent bit) or not finite cannot be placed and is skipped.
+MAX_INDEX = 2.0**53
+
 #: At most this many distinct values of a non-numeric key are kept in metadata.
 MAX_TEXT_VALUES = 20
 
@@ -97,12 +102,28 @@ def parse_number(value: object) -> float | None:
     raise ValueError(f"a {type(value).__name__} is not a metric value")
 
 
+def usable_index(values: np.ndarray) -> np.ndarray:
+    """Which index values can place a row: finite and within :data:`MAX_INDEX`."""
+    with np.errstate(invalid="ignore"):
+        usable: np.ndarray = np.isfinite(values) & (np.abs(values) <= MAX_INDEX)
+    return usable
+
+
 def flatten(record: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """``(key, value)`` pairs of ``record`` with nested dicts joined by ``.`` (``train.loss``)."""
-    for key, value in record.items():
-        name = f"{prefix}{key}"
+    """``(key, value)`` pairs of ``record`` with nested dicts joined by ``.`` (``train.loss``).
+
+    Walks with an explicit stack, in document order: the depth of a record
+    comes from the file and must not become the depth of the call stack.
+    """
+    stack: list[Iterator[tuple[str, Any]]] = [iter((f"{prefix}{k}", v) for k, v in record.items())]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+            continue
+        name, value = item
         if isinstance(value, Mapping) and value:
-            yield from flatten(value, name + ".")
+            stack.append(iter([(f"{name}.{k}", v) for k, v in value.items()]))
         else:
             yield name, value
 
@@ -144,7 +165,7 @@ def table_from_records(
         line = lines[position] if lines is not None else -1
         if index_key is not None:
             index_value = _number_or_none(record.get(index_key))
-            if index_value is None or not math.isfinite(index_value):
+            if index_value is None or not math.isfinite(index_value) or abs(index_value) > MAX_INDEX:
                 diagnostics.append(_missing_index(source, index_key, record.get(index_key), line, position))
                 continue
             index_values.append(index_value)
