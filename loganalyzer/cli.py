@@ -290,9 +290,9 @@ def check(
     _write(REPORTERS[output_format.value](analysis, options), output)
     _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
-        typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
+        _error_line(f"{problem.path}: {problem.message}")
     for error in analysis.rule_errors:
-        typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
+        _error_line(f"rule {error.rule} failed on {error.run}: {error.message}")
     if analysis.input_errors or analysis.rule_errors:
         raise typer.Exit(EXIT_ERROR)
     failing = any(f.severity >= settings.fail_on for f in analysis.findings)
@@ -384,7 +384,11 @@ def _note_passed_over(paths: tuple[str, ...], quiet: bool) -> None:
     """Say which text files that mention a loss were not read (a format loganalyzer does not know)."""
     if not paths or quiet:
         return
-    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    from loganalyzer.report._sanitize import one_line
+
+    shown = ", ".join(one_line(path) for path in paths[:5]) + (
+        f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    )
     typer.echo(
         f"loganalyzer: note: {len(paths)} file(s) mention a loss but are not a log format loganalyzer "
         f"reads, so they were passed over: {shown}",
@@ -394,12 +398,19 @@ def _note_passed_over(paths: tuple[str, ...], quiet: bool) -> None:
 
 def _report_input_errors(errors: object) -> None:
     for error in errors:  # type: ignore[attr-defined]
-        typer.echo(f"loganalyzer: error: {error}", err=True)
+        _error_line(str(error))
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"loganalyzer: error: {message}", err=True)
+    _error_line(message)
     raise typer.Exit(EXIT_ERROR)
+
+
+def _error_line(message: str) -> None:
+    """One line on stderr: a file name or reason from a log cannot add lines or escape sequences."""
+    from loganalyzer.report._sanitize import one_line
+
+    typer.echo(f"loganalyzer: error: {one_line(message)}", err=True)
 
 
 def main() -> None:
@@ -407,7 +418,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:  # raised outside a command's guard, e.g. while parsing options
-        typer.echo(f"loganalyzer: error: {exc}", err=True)
+        _error_line(str(exc))
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         sys.exit(130)

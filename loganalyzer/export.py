@@ -13,6 +13,10 @@ from collections.abc import Sequence
 
 from loganalyzer.errors import ConfigError
 from loganalyzer.model.run import TABLE_COLUMNS, Run
+from loganalyzer.report._sanitize import spreadsheet_cell
+
+#: The text columns of the table: names from the logs, neutralised in CSV against formula injection.
+TEXT_COLUMNS = ("run", "metric", "split", "quantity", "raw_name", "source")
 
 
 def write(runs: Sequence[Run], output: str, table_format: str) -> None:
@@ -29,10 +33,14 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
             raise ConfigError("Parquet export needs pyarrow: pip install 'loganalyzer[parquet]'") from None
         if output == "-":
             raise ConfigError("Parquet cannot be written to standard output; give a file name with -o")
-        for column in ("run", "metric", "split", "quantity", "raw_name", "source"):
+        for column in TEXT_COLUMNS:
             frame[column] = frame[column].astype(str)
         frame.to_parquet(output, index=False)
         return
+    # A CSV is opened in spreadsheets: a tag "=HYPERLINK(...)" must stay text. Parquet keeps types,
+    # so its names stay exactly as read.
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].astype(str).map(spreadsheet_cell)
     target = sys.stdout if output == "-" else output
     try:
         frame.to_csv(target, index=False, float_format=None, lineterminator="\n")

@@ -10,11 +10,13 @@ everywhere).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from loganalyzer.model.finding import Analysis, EvidenceValue, Finding, Location, Severity
+from loganalyzer.report._sanitize import printable
+
+__all__ = ["printable"]  # re-exported: reporters import it from here
 
 #: Severities from the worst down, the order summaries list them in.
 SEVERITIES_DESC = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -37,20 +39,6 @@ def run_names(analysis: Analysis) -> list[str]:
     names.update(s.run for s in analysis.skipped)
     names.update(e.run for e in analysis.rule_errors)
     return sorted(names)
-
-
-#: C0 and C1 controls (newline and tab excepted) and the bidi overrides of "Trojan Source".
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` safe to print on a terminal or CI log: control characters shown as escapes.
-
-    Run names, tags and crash messages come from the logs, and an ESC in a
-    tag must not recolour (or rewrite) the user's terminal.
-    """
-    text = text.replace("\r\n", "\n")
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def posix_path(path: str) -> str:

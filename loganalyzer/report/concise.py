@@ -13,11 +13,11 @@ from __future__ import annotations
 from loganalyzer.model.finding import Analysis, Finding
 from loganalyzer.report._common import (
     posix_path,
-    printable,
     statistics,
     statistics_table,
     summary_sentence,
 )
+from loganalyzer.report._sanitize import one_line
 from loganalyzer.report._style import Painter
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -27,21 +27,21 @@ def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     paint = Painter(options.color)
     lines = [_finding_line(f, paint) for f in sorted(analysis.findings, key=_position_key)]
     lines += [
-        paint(printable(problem.path), "bold")
+        paint(one_line(problem.path), "bold")
         + ": "
         + paint("error", "bold", "red")
         + ": "
-        + printable(problem.message)
+        + one_line(problem.message)
         for problem in analysis.input_errors
     ]
     lines += [
-        f"{paint(printable(error.run), 'bold')}: {paint('error', 'bold', 'red')}: "
-        f"rule {error.rule} failed: {printable(error.message)}"
+        f"{paint(one_line(error.run), 'bold')}: {paint('error', 'bold', 'red')}: "
+        f"rule {error.rule} failed: {one_line(error.message)}"
         for error in sorted(analysis.rule_errors, key=lambda e: (e.run, e.rule))
     ]
     if options.verbose:
         lines += [
-            f"{paint(printable(s.run), 'bold')}: {paint('skipped', 'dim')} {s.rule}: {printable(s.reason)}"
+            f"{paint(one_line(s.run), 'bold')}: {paint('skipped', 'dim')} {s.rule}: {one_line(s.reason)}"
             for s in sorted(analysis.skipped, key=lambda s: (s.run, s.rule))
         ]
     if options.statistics:
@@ -66,10 +66,10 @@ def _position_key(finding: Finding) -> tuple[str, int, int, tuple[str, str, int,
 def _finding_line(finding: Finding, paint: Painter) -> str:
     """Return ``path:line: CODE message``, or ``path: CODE message (byte N)`` for binary logs."""
     location = finding.location
-    where = paint(printable(posix_path(location.source)), "bold")
+    where = paint(one_line(posix_path(location.source)), "bold")
     if location.line is not None:
         where += f":{location.line}"
-    message = printable(finding.message).replace("\n", " ")
+    message = one_line(finding.message.replace("\n", " "))
     if location.line is None and location.byte_offset is not None:
         message += f" (byte {location.byte_offset})"
     return f"{where}: {paint.severity(finding.rule, finding.severity)} {message}"

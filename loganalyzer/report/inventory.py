@@ -17,6 +17,7 @@ import numpy as np
 from loganalyzer import __version__
 from loganalyzer.errors import InputError
 from loganalyzer.model.run import Run, Series
+from loganalyzer.report._sanitize import one_line
 
 #: Version of the JSON document layout, bumped on incompatible change.
 SCHEMA_VERSION = "1"
@@ -78,8 +79,8 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
     lines: list[str] = []
     for run in runs:
         files = f"{len(run.sources)} file" + ("s" if len(run.sources) != 1 else "")
-        lines.append(f"{run.name}  [{run.format}, {files}, {run.point_count} points]")
-        rows = [series_summary(s) for s in sorted(run.series, key=lambda s: s.key)]
+        lines.append(f"{one_line(run.name)}  [{one_line(run.format)}, {files}, {run.point_count} points]")
+        rows = [_printable_names(series_summary(s)) for s in sorted(run.series, key=lambda s: s.key)]
         if not rows:
             lines.append("  (no metric series found)")
         metric_width = max((len(r["metric"]) for r in rows), default=0)
@@ -95,13 +96,18 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
             where = (
                 f" @{diagnostic.unit.value} {diagnostic.position}" if diagnostic.position is not None else ""
             )
-            lines.append(f"  ! {diagnostic.code}{where}: {diagnostic.message}")
+            lines.append(f"  ! {diagnostic.code}{where}: {one_line(diagnostic.message)}")
         lines.append("")
     summary = f"{len(runs)} run" + ("s" if len(runs) != 1 else "") + " read"
     if errors:
         summary += f", {len(errors)} input error" + ("s" if len(errors) != 1 else "")
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def _printable_names(row: dict[str, Any]) -> dict[str, Any]:
+    """A series row for the text listing: names from the log made safe for a terminal line."""
+    return {**row, "metric": one_line(row["metric"]), "raw_name": one_line(row["raw_name"])}
 
 
 def _json_safe(value: Any) -> Any:

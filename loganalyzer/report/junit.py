@@ -25,17 +25,16 @@ that XML 1.0 cannot carry are dropped.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from loganalyzer.model.finding import Analysis, Finding, RuleError, Severity, Skipped
 from loganalyzer.report._common import evidence_line, location_label, ordered, posix_path, run_names
+from loganalyzer.report._sanitize import xml_safe
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
 #: The suite that holds unreadable inputs; a run is never named like this.
 INPUTS_SUITE = "loganalyzer: unreadable inputs"
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
@@ -48,11 +47,6 @@ def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     root.extend(suites)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def xml_safe(text: str) -> str:
-    """Return ``text`` without the characters XML 1.0 forbids (NUL, most C0 controls, lone surrogates)."""
-    return _XML_ILLEGAL.sub("", text)
 
 
 def _run_suite(run: str, analysis: Analysis, names: dict[str, str]) -> ET.Element:

@@ -20,6 +20,7 @@ from loganalyzer.report._common import (
     summary_sentence,
     worst_first,
 )
+from loganalyzer.report._sanitize import one_line
 from loganalyzer.report._style import SEVERITY_STYLE, Painter
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -63,9 +64,9 @@ def _run_block(name: str, analysis: Analysis, options: RenderOptions, paint: Pai
     if not (findings or errors or options.verbose):
         return []
     info = next((run for run in analysis.runs if run.name == name), None)
-    header = paint(printable(name), "bold")
+    header = paint(one_line(name), "bold")
     if info is not None:
-        header += "  " + paint(printable(f"({info.format}, {info.points} points)"), "dim")
+        header += "  " + paint(one_line(f"({info.format}, {info.points} points)"), "dim")
     lines = [header]
     if not (findings or errors) and not options.quiet:
         lines.append(_INDENT + paint("no findings", "green"))
@@ -97,7 +98,7 @@ def _verbose_lines(name: str, analysis: Analysis, info: RunInfo | None, paint: P
 
 def _finding_lines(finding: Finding, options: RenderOptions, paint: Painter) -> list[str]:
     """Return the headline, message, evidence and remedies of one finding."""
-    where = paint(printable(location_label(finding.location)), "cyan")
+    where = paint(one_line(location_label(finding.location)), "cyan")
     headline = _labelled(paint, finding.severity.label, SEVERITY_STYLE[finding.severity], "")
     lines = [f"{headline}{paint(finding.rule, 'bold')} {finding.name}  {where}"]
     lines.append(_BODY + _indent_continuation(printable(finding.message)))
