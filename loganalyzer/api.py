@@ -25,17 +25,22 @@ def load_runs(
     *,
     verify_data_crc: bool = True,
     name_map: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
 ) -> ingest.LoadResult:
     """Read every run under ``paths`` (files or directories, searched recursively).
 
     ``name_map`` maps raw tag/column names to canonical keys such as
-    ``{"my_eval_xent": "validation.loss"}``. Inputs that cannot be read are
-    returned in ``errors``; nothing is raised for them.
+    ``{"my_eval_xent": "validation.loss"}``. Files larger than ``max_bytes``
+    (default :data:`~loganalyzer.ingest.source.DEFAULT_MAX_BYTES`) are not read.
+    Inputs that cannot be read are returned in ``errors``; nothing is raised for them.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     overrides = parse_name_map(name_map or {})
-    return ingest.load_runs(paths, ReadOptions(verify_data_crc=verify_data_crc), overrides)
+    options = ReadOptions(verify_data_crc=verify_data_crc)
+    if max_bytes is not None:
+        options = dataclasses.replace(options, max_bytes=max_bytes)
+    return ingest.load_runs(paths, options, overrides)
 
 
 def parse_name_map(name_map: Mapping[str, str]) -> dict[str, MetricKey]:
@@ -90,7 +95,9 @@ def analyze(
     problems: list[InputProblem] = []
     passed_over: tuple[str, ...] = ()
     if paths:
-        loaded = load_runs(paths, verify_data_crc=verify_data_crc, name_map=settings.name_map)
+        loaded = load_runs(
+            paths, verify_data_crc=verify_data_crc, name_map=settings.name_map, max_bytes=settings.max_bytes
+        )
         runs.extend(loaded.runs)
         problems.extend(
             InputProblem(

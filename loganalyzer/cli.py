@@ -107,6 +107,16 @@ ConfigOption = Annotated[
         "default: the closest one found from the working directory upwards.",
     ),
 ]
+MaxBytesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-bytes",
+        metavar="SIZE",
+        help="Skip (and report) log files larger than this: bytes or e.g. 500MB, 4GiB [default: 2GiB; "
+        "config key max-bytes].",
+        show_default=False,
+    ),
+]
 NameMapOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -125,12 +135,16 @@ def inspect(
     ] = InspectFormat.TEXT,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Show what was read: per run, each canonical series, its raw name, points, steps and diagnostics."""
     from loganalyzer.api import load_runs
     from loganalyzer.report import inventory
 
-    result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
+    limit = _parse_max_bytes(max_bytes)
+    result = _guarded(
+        lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map), max_bytes=limit)
+    )
     render = inventory.render_json if output_format is InspectFormat.JSON else inventory.render_text
     typer.echo(render(result.runs, result.errors), nl=False)
     _note_passed_over(result.passed_over, quiet=False)
@@ -151,13 +165,17 @@ def export(
     ] = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Write every point of every run as one tidy table (CSV, or Parquet with pyarrow installed)."""
     from loganalyzer import export as table
     from loganalyzer.api import load_runs
 
     chosen = table_format or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
-    result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
+    limit = _parse_max_bytes(max_bytes)
+    result = _guarded(
+        lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map), max_bytes=limit)
+    )
     _refuse_to_overwrite_inputs(output, [source for run in result.runs for source in run.sources])
     _guarded(lambda: table.write(result.runs, output, chosen.value))
     _report_input_errors(result.errors)
@@ -246,6 +264,7 @@ def check(
     ] = False,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Lint training logs: overfitting, underfitting, loss spikes, divergence, slow epochs, memory growth.
 
@@ -266,6 +285,8 @@ def check(
         overrides["fail-on"] = fail_on.value
     if name_map:
         overrides["metric-map"] = _parse_map(name_map)
+    if max_bytes is not None:
+        overrides["max-bytes"] = max_bytes
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
     known = _guarded(lambda: read_baseline(baseline)) if baseline else None
@@ -370,6 +391,15 @@ def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:
     target = Path(output).resolve()
     if any(Path(source).resolve() == target for source in sources):
         _fail(f"{output}: refusing to overwrite an input log")
+
+
+def _parse_max_bytes(value: str | None) -> int | None:
+    """``--max-bytes`` as a byte count (None: the default); a bad size exits 2."""
+    if value is None:
+        return None
+    from loganalyzer.engine.config import parse_size
+
+    return _guarded(lambda: parse_size(value, "--max-bytes"))
 
 
 def _guarded(action: Callable[[], T]) -> T:

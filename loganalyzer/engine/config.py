@@ -12,6 +12,7 @@ keys; a linter's configuration must never fail silently).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,45 @@ TOP_LEVEL_KEYS = {
     "fail-on": "lowest severity that makes the exit code 1: info, warning or error",
     "rules": "table per rule code or name: parameter values and severity",
     "metric-map": "table: raw tag/column name -> canonical metric such as validation.loss",
+    "max-bytes": "largest log file read: bytes, or a size such as '500MB' or '4GiB'",
 }
+
+#: Units of a size; decimal (kB, MB, GB) and binary (KiB, MiB, GiB), case-insensitive.
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(value: object, where: str) -> int:
+    """A positive byte count from an int or a string such as ``"500MB"``; ConfigError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number, unit = float(value), ""
+    elif isinstance(value, str) and (match := _SIZE.fullmatch(value)):
+        number, unit = float(match.group(1)), match.group(2).lower()
+    else:
+        raise ConfigError(f"{where}: {value!r} is not a size (bytes, or e.g. '500MB', '2GiB')")
+    if unit not in _SIZE_UNITS:
+        raise ConfigError(
+            f"{where}: unknown size unit {unit!r} in {value!r} (use B, kB, MB, GB, KiB, MiB, GiB)"
+        )
+    size = int(number * _SIZE_UNITS[unit])
+    if size < 1:
+        raise ConfigError(f"{where}: {value!r} must be at least 1 byte")
+    return size
 
 
 def settings_from_mapping(
@@ -71,6 +110,9 @@ def settings_from_mapping(
                 severities[rule.code] = _severity(value, f"rules.{reference}.severity", origin)
                 continue
             parameters.setdefault(rule.code, {})[name] = _parameter(rule, name, value, reference, origin)
+    max_bytes = base_settings.max_bytes
+    if "max-bytes" in mapping:
+        max_bytes = parse_size(mapping["max-bytes"], f"{origin}: max-bytes")
     name_map = dict(base_settings.name_map)
     for raw, key in _table(mapping, "metric-map", origin).items():
         if not isinstance(key, str):
@@ -90,6 +132,7 @@ def settings_from_mapping(
         severities=severities,
         fail_on=fail_on,
         name_map=name_map,
+        max_bytes=max_bytes,
     )
 
 

@@ -83,6 +83,8 @@ class Settings:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING
     name_map: Mapping[str, str] = field(default_factory=dict)
+    #: Largest log file read, in bytes; None leaves the reader's default.
+    max_bytes: int | None = None
 
     def is_selected(self, rule: RuleSpec) -> bool:
         """Whether ``rule`` runs at all, by each layer's select / extend-select / ignore in turn."""

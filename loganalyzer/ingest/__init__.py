@@ -70,7 +70,11 @@ def load_runs(
     found = discover(paths, TEXT_READERS, tensorboard)
     runs: list[Run] = []
     errors = list(found.errors)
-    for source in found.sources:
+    for listed in found.sources:
+        source, oversized = _within_size_limit(listed, options.max_bytes)
+        errors.extend(oversized)
+        if source is None:
+            continue
         try:
             runs.extend(read_source(source, options, overrides))
         except InputError as exc:
@@ -79,6 +83,45 @@ def load_runs(
             errors.append(InputError(source.name, f"cannot read: {exc.strerror or exc}"))
     runs.sort(key=lambda run: run.name)
     return LoadResult(tuple(runs), tuple(errors), found.passed_over)
+
+
+def _within_size_limit(source: LogSource, max_bytes: int) -> tuple[LogSource | None, list[InputError]]:
+    """``source`` without its files over ``max_bytes`` (None if none is left), and an error per file cut.
+
+    The other files of a multi-file run are still read: a huge event file next
+    to normal ones costs its own data, not the whole run.
+    """
+    kept: list[int] = []
+    errors: list[InputError] = []
+    for index, path in enumerate(source.paths):
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            kept.append(index)  # the reader reports why it cannot be opened
+            continue
+        if size > max_bytes:
+            errors.append(
+                InputError(
+                    str(path),
+                    f"{size:,} bytes, over the {max_bytes:,}-byte limit; not read "
+                    "(raise it with --max-bytes or max-bytes in [tool.loganalyzer])",
+                )
+            )
+        else:
+            kept.append(index)
+    if len(kept) == len(source.paths):
+        return source, errors
+    if not kept:
+        return None, errors
+    return (
+        LogSource(
+            source.name,
+            source.format,
+            tuple(source.paths[i] for i in kept),
+            tuple(source.split_hints[i] for i in kept),
+        ),
+        errors,
+    )
 
 
 __all__ = [

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 #: How much of a file discovery reads to recognise its format.
 HEAD_BYTES = 8192
 
+#: Largest file read by default (2 GiB). Event files are streamed, but text logs are
+#: read whole, and a multi-gigabyte "log" is far more often a checkpoint or a runaway
+#: writer than training history; ``--max-bytes`` / ``max-bytes`` raise the limit.
+DEFAULT_MAX_BYTES = 2**31
+
 
 @dataclass(frozen=True)
 class LogSource:
@@ -40,6 +45,8 @@ class ReadOptions:
     """Knobs that change how files are read, not what is found in them."""
 
     verify_data_crc: bool = True
+    #: Files larger than this are not read; each is reported as an input error.
+    max_bytes: int = DEFAULT_MAX_BYTES
 
 
 class Reader(Protocol):
