@@ -168,9 +168,12 @@ class Run:
     diagnostics: tuple[Diagnostic, ...] = ()
 
     def __post_init__(self) -> None:
-        keys = [s.key for s in self.series]
-        if len(set(keys)) != len(keys):
+        by_key = {s.key: s for s in self.series}
+        if len(by_key) != len(self.series):
             raise ValueError(f"run {self.name!r} has two series with the same key")
+        # A lookup table, so that detectors asking for many keys stay linear in the
+        # number of series (a wide CSV has thousands); set once, like the fields.
+        object.__setattr__(self, "_by_key", by_key)
 
     def keys(self) -> tuple[MetricKey, ...]:
         """Canonical keys present, sorted."""
@@ -179,10 +182,8 @@ class Run:
     def get(self, key: MetricKey | str) -> Series | None:
         """The series for ``key`` (a MetricKey or ``"split.quantity"``), or None."""
         wanted = MetricKey.parse(key) if isinstance(key, str) else key
-        for s in self.series:
-            if s.key == wanted:
-                return s
-        return None
+        by_key: dict[MetricKey, Series] = self.__dict__["_by_key"]
+        return by_key.get(wanted)
 
     def find(self, quantity: str, splits: tuple[Split, ...] = tuple(Split)) -> Series | None:
         """The first series with ``quantity`` among ``splits``, in that order of preference."""

@@ -81,20 +81,26 @@ def _sniff_table(head: bytes) -> bool:
     """The content test of :func:`sniff`."""
     text = outline.head_text(head)
     lines = physical_lines(text)
+    header_cut = False
     if len(head) >= HEAD_BYTES and lines:
-        lines.pop()  # possibly cut off by the head limit
+        cut = lines.pop()  # possibly cut off by the head limit
+        if not any(line.strip() for line in lines):
+            # A header wider than the head (thousands of columns): judge its complete cells.
+            lines, header_cut = [cut], True
         text = "\n".join(lines) + "\n"
     candidates = [line for line in lines if line.strip()][:2]
     if not candidates:
         return False
     delimiter = sniff_delimiter(candidates[0])
     header = _cells(candidates[0], delimiter)
+    if header_cut:
+        header = header[:-1]
     if len(header) < 2 or any(_is_number(cell) for cell in header):
         return False
     leading_index = header[0].lower() in PANDAS_INDEX_NAMES
     if not vocab.looks_like_training_log(header, has_index=leading_index):
         return False
-    if len(candidates) == 1 or (candidates[1] == lines[-1] and not ends_with_terminator(text)):
+    if header_cut or len(candidates) == 1 or (candidates[1] == lines[-1] and not ends_with_terminator(text)):
         return True  # a header alone, or with a cut first row: the job died early
     row = _cells(candidates[1], delimiter)
     return len(row) in (len(header), len(header) + 1) and any(_is_number(cell) for cell in row)

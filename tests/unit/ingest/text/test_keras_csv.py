@@ -440,12 +440,15 @@ def test_training_logs_are_sniffed_by_content(tmp_path: Path, name: str, text: s
 
 
 def test_sniff_only_uses_complete_lines_of_the_head(tmp_path: Path) -> None:
-    # A header whose second line is cut by the 8 KB head still counts.
+    # A header whose own line is cut by the 8 KB head still counts when its complete cells do.
     header = "epoch," + ",".join(f"m{k}_loss" for k in range(1200)) + "\n"
     path = write(tmp_path, "wide.csv", header + "0," + ",".join(["0.5"] * 1200) + "\n")
     head = path.read_bytes()[:HEAD_BYTES]
     assert len(head) == HEAD_BYTES
-    assert keras_csv.sniff(path, head) is False  # the header itself is cut: not judged
+    # The header itself is cut: its complete cells are judged (a 1,200-column log is a log).
+    assert keras_csv.sniff(path, head) is True
+    other = write(tmp_path, "data.csv", "id," + ",".join(f"feature_{k}" for k in range(1200)) + "\n")
+    assert keras_csv.sniff(other, other.read_bytes()[:HEAD_BYTES]) is False
     small = write(tmp_path, "ok.csv", "epoch,loss\n" + "".join(f"{e},0.5\n" for e in range(2000)))
     assert keras_csv.sniff(small, small.read_bytes()[:HEAD_BYTES])
 
