@@ -1,0 +1,50 @@
+"""Nothing read from a log, a rule pack or a config is ever evaluated: no unsafe loader in the package.
+
+Read with ``ast`` from the source, so a lazy import inside a function counts too.
+Logs are parsed by ``json``, ``csv``, protobuf and NumPy; the pack and the
+configuration by ``tomllib`` and ``json``; none of them runs code.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "loganalyzer"
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+#: Calls that run code or build arbitrary objects from data.
+FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint"}
+FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "yaml", "jsonpickle", "runpy"}
+
+
+def _violations(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            found.append(f"{node.func.id}() at line {node.lineno}")
+        if isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in FORBIDDEN_MODULES:
+            found.append(f"from {node.module} import ...")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "literal_eval"
+        ):
+            found.append(f"literal_eval at line {node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_unsafe_loader_or_evaluation(path: Path) -> None:
+    assert _violations(path) == []
+
+
+def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import pickle\nfrom yaml import load\neval('1')\n")
+    assert len(_violations(bad)) == 3
