@@ -5,11 +5,14 @@ epoch (loss tensors kept with their graphs, a list of outputs, a cache that is
 never cleared) adds up, while what is freed after every batch makes a
 saw-tooth on top. Healthy runs grow too, but only at the start: allocators,
 caches and lazily built kernels fill up in the first epochs and then stay
-flat. So the detector looks at the floor of the memory series after a
-warm-up, asks for a significant upward trend (Mann-Kendall, corrected for
-autocorrelation), a growth that matters (relative to the memory in use and to
-the noise) and a growth that is still going at the end of the run (not
-saturating).
+flat, or step up once (a bigger batch, the first evaluation) and stay there.
+So a leak is a shape, not a size: after warm-up, a significant upward trend
+(Mann-Kendall, corrected for autocorrelation) that is sustained (still
+rising after the largest level shift) and not saturating (still rising in
+the last third), with a growth above the floor's noise and a practical
+floor relative to the memory in use. How bad it is comes from a projection:
+how many epochs (and hours, when the log is timed) until a memory limit, the
+configured one or the device size when the log has it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
-from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, Severity, evidence_values
 from loganalyzer.model.run import Quantity, Run, Series
 
 #: Denser series than this are summarised into :data:`_BLOCKS` block minima.
@@ -35,6 +38,61 @@ _BLOCKS = 100
 _HEADROOM_NAME = re.compile(r"free|avail", re.IGNORECASE)
 
 _MEMORY_NAME = re.compile(r"memory|(^|[_/.\-])(rss|vram|mem)($|[_/.\-]|_?[mgk]i?b)", re.IGNORECASE)
+
+#: Memory series that state a capacity (``gpu_mem_total_mb``, ``memory_limit``): a limit, not usage.
+_CAPACITY_NAME = re.compile(r"total|capacity|limit|(^|[_/.\-])max([_/.\-]|$)", re.IGNORECASE)
+
+#: A memory series in percent of the device: its limit is 100.
+_PERCENT_NAME = re.compile(r"percent|pct|%|(^|[_/.\-])util", re.IGNORECASE)
+
+#: Unit suffixes of memory names, in MB per unit (``rss_mb``, ``mem_gib``, ``memory_bytes``).
+_UNIT_NAME = re.compile(r"(?:^|[_/.\-\s(\[])(bytes|b|kb|kib|mb|mib|gb|gib)\)?\]?$", re.IGNORECASE)
+_MB_PER_UNIT = {
+    "b": 1e-6,
+    "bytes": 1e-6,
+    "kb": 1e-3,
+    "kib": 1.024e-3,
+    "mb": 1.0,
+    "mib": 1.048576,
+    "gb": 1e3,
+    "gib": 1.073741824e3,
+}
+_UNIT_LABEL = {"bytes": "B", "kib": "KiB", "mib": "MiB", "gib": "GiB"}
+
+
+@dataclass(frozen=True)
+class MemoryGrowthEvidence:
+    """What MG001 measured on one memory series (values in the series' own ``memory_unit``).
+
+    Growth is the Theil-Sen slope of the floor after warm-up, per ``unit``
+    (epoch, or step when epochs are unknown). The projection runs that line
+    forward: ``projected_value`` at twice the run's length; with a known
+    limit (``limit_source`` says where it came from: ``config``, ``log``
+    or ``percent``), ``units_to_limit`` more epochs (steps) and
+    ``hours_to_limit`` (when the log is timed) until it is reached.
+    """
+
+    growth_per_unit: float
+    unit: str
+    growth_per_step: float
+    total_growth: float
+    growth_percent: float
+    start_value: float
+    end_value: float
+    projected_value: float
+    late_slope_ratio: float
+    sustained_ratio: float
+    p_value: float
+    points_checked: int
+    warmup_points: int
+    memory_unit: str
+    growth_per_hour: float | None
+    limit_value: float | None
+    limit_source: str | None
+    units_to_limit: float | None
+    hours_to_limit: float | None
+    limit_within_run: bool
+    outlook: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +120,8 @@ def memory_growth(
     min_growth_fraction: float,
     noise_multiple: float,
     saturation_ratio: float,
+    memory_limit_gb: float,
+    error_within_runs: float,
 ) -> list[Evidence]:
     """Memory whose floor keeps rising after warm-up, without levelling off.
 
@@ -70,14 +130,16 @@ def memory_growth(
     logged once per epoch), drop the first ``max(warmup_points,
     ceil(warmup_fraction * n))`` units, and fire when (a) Mann-Kendall
     finds an increasing trend with p < ``alpha``; (b) the Theil-Sen growth
-    over the analysed span is at least ``min_growth_fraction`` of the
-    memory at its start and ``noise_multiple`` times the floor's noise; and
-    (c) the slope over the last third is at least ``saturation_ratio`` of the
-    slope over the whole analysed span (otherwise the growth is levelling
-    off). Evidence: growth per epoch (or step), total, percent, and the
-    projected value at twice the run's length.
+    over the analysed span is at least ``noise_multiple`` times the floor's
+    noise and ``min_growth_fraction`` of the memory at its start; (c) the
+    growth is sustained: the slope after the largest level shift and the
+    slope over the last third are each at least ``saturation_ratio`` of the
+    overall slope (else it is one step up, or levelling off). The finding is
+    an error when a known limit (``memory_limit_gb``, else the device size or
+    100% from the log) is reached within ``error_within_runs`` more run
+    lengths at the measured rate.
     """
-    candidates = [s for s in run.series if _is_memory(s)]
+    candidates = [s for s in run.series if _is_memory(s) and not _CAPACITY_NAME.search(s.raw_name)]
     if not candidates:
         raise MissingInput("no memory series (memory, rss, gpu_mem ...)")
     evidence = []
@@ -92,7 +154,8 @@ def memory_growth(
         analysed += 1
         found = _growth(floor, warmup, alpha, min_growth_fraction, noise_multiple, saturation_ratio)
         if found is not None:
-            evidence.append(found)
+            limit = _limit(run, series, memory_limit_gb)
+            evidence.append(_evidence(floor, warmup, found, limit, error_within_runs))
     if analysed == 0:
         raise MissingInput(f"memory logged at too few points: at least {min_points} are needed after warm-up")
     return evidence
@@ -145,6 +208,18 @@ def _minima(series: Series, unit: str, keep: np.ndarray, values: np.ndarray, sta
     return _Floor(series, unit, minima, series.step[points], points)
 
 
+@dataclass(frozen=True)
+class _Leak:
+    """The numbers of a floor that passed every leak test (slopes per floor unit)."""
+
+    slope: float
+    start: float
+    total: float
+    late_ratio: float
+    sustained_ratio: float
+    p_value: float
+
+
 def _growth(
     floor: _Floor,
     warmup: int,
@@ -152,10 +227,9 @@ def _growth(
     min_growth_fraction: float,
     noise_multiple: float,
     saturation_ratio: float,
-) -> Evidence | None:
+) -> _Leak | None:
     """Test one memory floor for a leak; None when it is not leaking."""
     values = floor.value[warmup:]
-    steps = floor.step[warmup:]
     n = values.size
     result = _signal.trend(values)
     if result.p_increasing >= alpha or result.slope <= 0:
@@ -166,33 +240,184 @@ def _growth(
     noise = _signal.noise_sigma(values)
     if start <= 0 or total < min_growth_fraction * start or total < noise_multiple * noise:
         return None
-    tail = values[-max(3, n // 3) :]
-    late_slope = _signal.theil_sen(tail)
-    if late_slope < saturation_ratio * result.slope:
+    late_ratio = _signal.theil_sen(values[-max(3, n // 3) :]) / result.slope
+    sustained_ratio = _signal.theil_sen(values[_largest_shift(values) :]) / result.slope
+    if late_ratio < saturation_ratio or sustained_ratio < saturation_ratio:
         return None
+    return _Leak(result.slope, start, total, late_ratio, sustained_ratio, result.p_increasing)
+
+
+def _largest_shift(values: np.ndarray, margin: int = 3) -> int:
+    """Where the best single step (a two-level least-squares fit) puts its shift.
+
+    At least ``margin`` points stay on each side.
+
+    A linear leak splits near its middle and keeps rising after the split; a
+    step up followed by a flat line splits at the step and is flat after it.
+    Series too short to keep the margins split nowhere (index 0).
+    """
+    n = values.size
+    if n < 2 * margin:
+        return 0
+    centred = values - float(np.mean(values))
+    cumulative = np.cumsum(centred)
+    k = np.arange(margin, n - margin + 1)
+    left = cumulative[k - 1]
+    # Between-group sum of squares of a split at k; the best step maximises it.
+    between = left**2 / k + left**2 / (n - k)
+    return int(k[np.argmax(between)])
+
+
+def _limit(run: Run, series: Series, memory_limit_gb: float) -> tuple[float, str] | None:
+    """The memory limit in the series' own unit and where it came from, or None when unknown.
+
+    In order: a series in percent is limited by 100; ``memory_limit_gb``
+    (rule parameter, 0 = not set) converted when the series names its unit;
+    the largest value of a capacity series of the log (``*_total``,
+    ``*_limit``); used plus free memory when the log has a headroom series.
+    """
+    if _PERCENT_NAME.search(series.raw_name):
+        return 100.0, "percent"
+    per_unit = _mb_per_unit(series.raw_name)
+    if memory_limit_gb > 0 and per_unit is not None:
+        return memory_limit_gb * 1e3 / per_unit, "config"
+    for other in run.series:
+        if other is series or not _is_memory_name(other.raw_name):
+            continue
+        finite = other.value[np.isfinite(other.value)]
+        if finite.size == 0 or _mb_per_unit(other.raw_name) != per_unit:
+            continue
+        if _CAPACITY_NAME.search(other.raw_name):
+            return float(finite.max()), "log"
+        if _HEADROOM_NAME.search(other.raw_name):
+            used = _series.on_steps(other, series)
+            both = np.isfinite(used) & np.isfinite(other.value)
+            if bool(both.any()):
+                return float(np.median(used[both] + other.value[both])), "log"
+    return None
+
+
+def _is_memory_name(raw_name: str) -> bool:
+    """Whether a raw name names memory (usage, headroom or capacity)."""
+    return bool(_MEMORY_NAME.search(raw_name))
+
+
+def _mb_per_unit(raw_name: str) -> float | None:
+    """Megabytes per unit of a memory series whose name ends with its unit (``rss_mb``), else None."""
+    match = _UNIT_NAME.search(raw_name)
+    return _MB_PER_UNIT[match.group(1).lower()] if match else None
+
+
+def _unit_label(raw_name: str) -> str:
+    """The memory unit as people write it (``MB``, ``GiB``, ``%``), or an empty string when unknown."""
+    if _PERCENT_NAME.search(raw_name):
+        return "%"
+    match = _UNIT_NAME.search(raw_name)
+    if match is None:
+        return ""
+    unit = match.group(1).lower()
+    return _UNIT_LABEL.get(unit, unit.upper())
+
+
+def _evidence(
+    floor: _Floor, warmup: int, leak: _Leak, limit: tuple[float, str] | None, error_within_runs: float
+) -> Evidence:
+    """Measure the projection of a leak and package the evidence (an error when the limit is near)."""
+    steps = floor.step[warmup:]
+    n = steps.size
     spacing = float(np.median(np.diff(steps))) if n > 1 else 1.0
-    per_step = result.slope / spacing if spacing > 0 else 0.0
-    end = start + total
-    first_step = int(floor.step[0])
-    span = float(int(steps[-1]) - first_step)
-    per_unit = result.slope if floor.unit == "epoch" else per_step
+    per_step = leak.slope / spacing if spacing > 0 else 0.0
+    per_unit = leak.slope if floor.unit == "epoch" else per_step
+    end = leak.start + leak.total
+    span = float(int(steps[-1]) - int(floor.step[0]))
+    seconds_per_unit = _seconds_per_unit(floor, warmup)
+    per_hour = None if seconds_per_unit is None else leak.slope * 3600.0 / seconds_per_unit
+    units_to_limit = hours_to_limit = None
+    within_run = False
+    if limit is not None:
+        room = max(limit[0] - end, 0.0)
+        units_to_limit = room / leak.slope  # in floor units (epochs, points or blocks)
+        within_run = units_to_limit <= error_within_runs * floor.value.size
+        if seconds_per_unit is not None:
+            hours_to_limit = units_to_limit * seconds_per_unit / 3600.0
+        if floor.unit != "epoch":
+            units_to_limit *= spacing  # report steps
+    measured = MemoryGrowthEvidence(
+        growth_per_unit=per_unit,
+        unit=floor.unit,
+        growth_per_step=per_step,
+        total_growth=leak.total,
+        growth_percent=100.0 * leak.total / leak.start,
+        start_value=leak.start,
+        end_value=end,
+        projected_value=end + per_step * span,
+        late_slope_ratio=leak.late_ratio,
+        sustained_ratio=leak.sustained_ratio,
+        p_value=leak.p_value,
+        points_checked=int(n),
+        warmup_points=int(warmup),
+        memory_unit=_unit_label(floor.series.raw_name),
+        growth_per_hour=per_hour,
+        limit_value=None if limit is None else limit[0],
+        limit_source=None if limit is None else limit[1],
+        units_to_limit=units_to_limit,
+        hours_to_limit=hours_to_limit,
+        limit_within_run=within_run,
+        outlook=_outlook(
+            _unit_label(floor.series.raw_name),
+            floor.unit,
+            end + per_step * span,
+            limit,
+            units_to_limit,
+            hours_to_limit,
+        ),
+    )
     return Evidence(
         metric=str(floor.series.key),
         start_step=int(steps[0]),
         end_step=int(steps[-1]),
-        values={
-            "growth_per_unit": per_unit,
-            "unit": floor.unit,
-            "growth_per_step": per_step,
-            "total_growth": total,
-            "growth_percent": 100.0 * total / start,
-            "start_value": start,
-            "end_value": end,
-            "projected_value": end + per_step * span,
-            "late_slope_ratio": late_slope / result.slope,
-            "p_value": result.p_increasing,
-            "points_checked": int(n),
-            "warmup_points": int(warmup),
-        },
+        values=evidence_values(measured),
         point=int(floor.point[warmup]),
+        severity=Severity.ERROR if within_run else None,
     )
+
+
+def _seconds_per_unit(floor: _Floor, warmup: int) -> float | None:
+    """Median wall-clock seconds between consecutive floor units after warm-up, or None when untimed."""
+    times = floor.series.wall_time[floor.point[warmup:]]
+    gaps = np.diff(times[np.isfinite(times)])
+    gaps = gaps[gaps > 0]
+    return float(np.median(gaps)) if gaps.size else None
+
+
+def _outlook(
+    memory_unit: str,
+    unit: str,
+    projected: float,
+    limit: tuple[float, str] | None,
+    units_to_limit: float | None,
+    hours_to_limit: float | None,
+) -> str:
+    """One clause saying where the leak leads: the time to the limit, or the value at twice the run."""
+    amount = f" {memory_unit}" if memory_unit and memory_unit != "%" else memory_unit
+    if limit is None or units_to_limit is None:
+        return (
+            f"at twice the run's length it would reach {projected:.4g}{amount} "
+            "(no memory limit known: set memory_limit_gb to project the time to out-of-memory)"
+        )
+    where = {"config": "configured", "log": "from the log", "percent": "of the device"}[limit[1]]
+    target = f"the {limit[0]:.4g}{amount} limit ({where})"
+    if units_to_limit <= 0:
+        return f"it has already reached {target}"
+    count = math.ceil(units_to_limit)
+    time = f", about {_hours(hours_to_limit)}" if hours_to_limit is not None else ""
+    return f"at this rate it reaches {target} in {count} more {unit}{'' if count == 1 else 's'}{time}"
+
+
+def _hours(hours: float) -> str:
+    """A duration in the unit people use for it: minutes under an hour, days past two days."""
+    if hours < 1.0:
+        return f"{max(hours * 60.0, 1.0):.0f} min"
+    if hours < 48.0:
+        return f"{hours:.3g} h"
+    return f"{hours / 24.0:.3g} days"

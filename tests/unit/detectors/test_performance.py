@@ -10,20 +10,14 @@ from hypothesis import strategies as st
 from loganalyzer.detectors import _durations
 from loganalyzer.detectors._durations import epoch_durations
 from loganalyzer.detectors.performance import epoch_slowdown, slow_epochs
+from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
 
-SLOW = {
-    "warmup_epochs": 1,
-    "min_epochs": 5,
-    "min_z": 3.5,
-    "familywise_alpha": 0.01,
-    "min_ratio": 1.5,
-    "min_lost_seconds": 1.0,
-}
-SLOWDOWN = {"warmup_epochs": 1, "min_epochs": 8, "alpha": 0.05, "min_ratio": 1.3, "min_lost_seconds": 1.0}
+SLOW = load_default_pack().rule("SE001").defaults()
+SLOWDOWN = load_default_pack().rule("SE002").defaults()
 
 
 def jitter(n: int, level: float, relative: float = 0.03, seed: int = 0) -> np.ndarray:

@@ -8,20 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loganalyzer.detectors.resources import memory_growth
+from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
 
-PARAMS = {
-    "warmup_fraction": 0.1,
-    "warmup_points": 2,
-    "min_points": 6,
-    "alpha": 0.01,
-    "min_growth_fraction": 0.05,
-    "noise_multiple": 3.0,
-    "saturation_ratio": 0.5,
-}
+PARAMS = load_default_pack().rule("MG001").defaults()
 
 
 def noisy(n: int, sigma: float, seed: int = 0) -> np.ndarray:
@@ -189,6 +182,6 @@ def test_the_rule_message_is_filled_from_the_evidence() -> None:
     assert not analysis.rule_errors
     [finding] = analysis.findings
     assert finding.category == "memory-growth"
-    assert "+40 per epoch" in finding.message
+    assert "+40 MB per epoch" in finding.message
     assert "3215" in finding.message  # projected at twice the run length
     assert finding.remedies[0].id == "detach-logged-tensors"
