@@ -23,7 +23,7 @@ DETECTORS: dict[str, Detector] = {
     "non_finite_loss": Detector(divergence.non_finite_loss),
     "overfitting": Detector(generalization.overfitting),
     "slow_epochs": Detector(performance.slow_epochs, performance.SlowEpochsEvidence),
-    "underfitting": Detector(convergence.underfitting),
+    "underfitting": Detector(convergence.underfitting, convergence.UnderfittingEvidence),
     "validation_loss_spike": Detector(spikes.validation_loss_spike),
 }
 

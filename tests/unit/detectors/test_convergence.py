@@ -91,7 +91,7 @@ def test_a_crushed_classifier_with_stalled_accuracy_and_no_gap_is_underfitting()
     [evidence] = underfitting(run, **UF)
     values = evidence.values
     assert evidence.metric == "validation.accuracy"
-    assert values["criterion"] == "stalled-accuracy"
+    assert values["criterion"] == "high-bias"
     assert values["reduction_pct"] > 90  # the start was the penalty, not chance
     assert values["val_accuracy"] == pytest.approx(0.59, abs=0.01)
     assert values["true_class_probability"] < 0.5
