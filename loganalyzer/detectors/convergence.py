@@ -86,6 +86,7 @@ class UnderfittingEvidence:
     accuracy_change: float | None
     accuracy_window: int | None
     accuracy_p: float | None
+    accuracy_gain_sigmas: float | None
     bias: float | None
     variance: float | None
     diagnosis: str
@@ -154,6 +155,7 @@ def underfitting(
     gap_tolerance: float,
     accuracy_tolerance: float,
     noise_multiple: float,
+    min_accuracy_points: int,
     max_accuracy: float,
     max_variance_share: float,
     lr_floor_fraction: float,
@@ -192,7 +194,8 @@ def underfitting(
     chance = _chance_classes(run, window.level, accuracy, chance_tolerance, chance_accuracy_slack)
     unconfident = window.level >= (1.0 - chance_tolerance) * -math.log(confident_probability)
     validation = _validation(run, train_series, trailing)
-    bias = _bias(run, validation, trailing, alpha, accuracy_tolerance, noise_multiple)
+    accuracy_trailing = Trailing(window_fraction, max(min_window, min_accuracy_points))
+    bias = _bias(run, validation, accuracy_trailing, accuracy_tolerance, noise_multiple)
 
     stuck = not _improving(window, plateau_tolerance, alpha) and (
         chance is not None or reduction < min_reduction
@@ -228,6 +231,7 @@ def underfitting(
         accuracy_change=None if bias is None else bias.judged.gain,
         accuracy_window=None if bias is None else bias.judged.size,
         accuracy_p=None if bias is None else bias.judged.p_increasing,
+        accuracy_gain_sigmas=None if bias is None else bias.gain_sigmas,
         bias=None if bias is None else bias.error,
         variance=None if bias is None else bias.variance,
         diagnosis="",
@@ -276,7 +280,7 @@ def _bias_diagnosis(m: UnderfittingEvidence) -> str:
     level = m.val_accuracy if m.val_accuracy is not None else m.train_accuracy
     text = (
         f"{judged} accuracy plateaued at {level:.3g} ({m.accuracy_change:+.3f} over the last "
-        f"{m.accuracy_window} points, Mann-Kendall p={m.accuracy_p:.2g})"
+        f"{m.accuracy_window} points, {m.accuracy_gain_sigmas:.1f} standard errors)"
     )
     if m.variance is not None and m.train_accuracy is not None:
         return (
@@ -366,6 +370,7 @@ def _dead_head(
         accuracy_change=None,
         accuracy_window=None,
         accuracy_p=None,
+        accuracy_gain_sigmas=None,
         bias=1.0 - accuracy_level,
         variance=None,
         diagnosis="",
@@ -517,15 +522,17 @@ class Bias:
 
     ``curve``/``judged`` are the accuracy the plateau is judged on (held-out
     accuracy when logged, else training) and its trailing window;
-    ``train_level`` and ``val_level`` the plateau levels logged; ``improving``
-    whether that accuracy still rises significantly by more than its
-    practical floor.
+    ``train_level`` and ``val_level`` the plateau levels logged;
+    ``gain_sigmas`` the window's gain in standard errors and ``improving``
+    whether that gain is both significant (``noise_multiple`` standard
+    errors) and practical (``accuracy_tolerance``).
     """
 
     curve: Curve
     judged: Window
     train_level: float | None
     val_level: float | None
+    gain_sigmas: float
     improving: bool
 
     @property
@@ -546,26 +553,25 @@ class Bias:
     ) -> bool:
         """Whether the model is stuck with an error that is mostly bias.
 
-        Plateaued (not improving), still bad (accuracy at most
-        ``max_accuracy``), and validation about as good as training: the
-        accuracy gap at most ``max_variance_share`` of the training error, or,
-        with one accuracy only, the losses within ``gap_tolerance``.
+        Plateaued (not improving) and still bad (accuracy at most
+        ``max_accuracy``), with validation about as good as training on every
+        relation the log has: the accuracy gap at most ``max_variance_share``
+        of the training error, and the validation loss at most
+        ``gap_tolerance`` above the training loss (below is fine: a penalty
+        or dropout counted in training only). At least one relation is needed.
         """
         if self.improving or 1.0 - self.error > max_accuracy:
             return False
         variance = self.variance
-        if variance is not None:
-            return variance <= max_variance_share * self.error
-        return gap is not None and abs(gap) <= gap_tolerance
+        if variance is None and gap is None:
+            return False
+        if variance is not None and variance > max_variance_share * self.error:
+            return False
+        return gap is None or gap <= gap_tolerance
 
 
 def _bias(
-    run: Run,
-    validation: Validation,
-    trailing: Trailing,
-    alpha: float,
-    tolerance: float,
-    noise_multiple: float,
+    run: Run, validation: Validation, trailing: Trailing, tolerance: float, noise_multiple: float
 ) -> Bias | None:
     """Measure the accuracy plateau for the bias/variance diagnosis; None when no accuracy is logged.
 
@@ -582,28 +588,32 @@ def _bias(
     train_level = None
     if train is not None:
         train_level = float(np.median(train.value[-trailing.size(train.value.size) :]))
+    sigmas = _gain_sigmas(curve.value, judged)
     return Bias(
         curve=curve,
         judged=judged,
         train_level=train_level,
         val_level=judged.level if val is not None else None,
-        improving=_accuracy_rising(curve, judged, alpha, tolerance, noise_multiple),
+        gain_sigmas=sigmas,
+        improving=judged.gain >= tolerance and sigmas >= noise_multiple,
     )
 
 
-def _accuracy_rising(
-    curve: Curve, window: Window, alpha: float, tolerance: float, noise_multiple: float
-) -> bool:
-    """Whether an accuracy still rises: a significant Mann-Kendall trend whose gain clears its floor.
+def _gain_sigmas(values: np.ndarray, window: Window) -> float:
+    """The window's Theil-Sen gain in standard errors, with the noise measured on the whole curve.
 
-    The floor is the larger of ``tolerance`` (a practical gain, in accuracy
-    points as a fraction) and ``noise_multiple`` noise sigmas of the curve, so
-    a validation accuracy that wanders by a point either way is not progress.
+    The standard error of a least-squares slope over m equally spaced points
+    is sigma / sqrt(m (m^2 - 1) / 12); the gain is that slope times m - 1.
+    Measuring sigma on the whole curve (robustly, from second differences)
+    gives a short trailing window the power Mann-Kendall lacks on a handful
+    of points, without letting the window's own wobble set its bar.
     """
-    if window.p_increasing >= alpha:
-        return False
-    floor = max(tolerance, noise_multiple * _signal.noise_sigma(curve.value))
-    return window.gain >= floor
+    m = window.size
+    sigma = _signal.noise_sigma(values)
+    if m < 3 or sigma <= 0:
+        return math.inf if window.gain > 0 else 0.0
+    standard_error = sigma * (m - 1) / math.sqrt(m * (m * m - 1) / 12.0)
+    return window.gain / standard_error
 
 
 def _annealed(run: Run, floor_fraction: float, trailing: Trailing) -> bool:
