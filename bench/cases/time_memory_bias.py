@@ -54,7 +54,11 @@ def _run(name: str, series: list[RawSeries]) -> Run:
 def _per_epoch(raw_name: str, values: np.ndarray, wall_time: np.ndarray | None = None) -> RawSeries:
     n = values.size
     return RawSeries(
-        raw_name, np.arange(n, dtype=np.int64), values, epoch=np.arange(n, dtype=np.float64), wall_time=wall_time
+        raw_name,
+        np.arange(n, dtype=np.int64),
+        values,
+        epoch=np.arange(n, dtype=np.float64),
+        wall_time=wall_time,
     )
 
 
@@ -93,7 +97,10 @@ def one_late_epoch_in_a_long_run(seed: int) -> LabelledCase:
     n = 200
     seconds = _epoch_times(n, 60.0, rng)
     seconds[3] = 90.0
-    run = _run(f"time-one-late-epoch-{seed}", [_per_epoch("loss", _healthy_loss(n, rng)), _per_epoch("epoch_time", seconds)])
+    run = _run(
+        f"time-one-late-epoch-{seed}",
+        [_per_epoch("loss", _healthy_loss(n, rng)), _per_epoch("epoch_time", seconds)],
+    )
     return LabelledCase(run.name, run, absent={SLOW, *OTHERS})
 
 
@@ -112,7 +119,10 @@ def pipeline_stalls(seed: int) -> LabelledCase:
     n = 60
     seconds = _epoch_times(n, 45.0, rng)
     seconds[[21, 44]] += rng.uniform(200.0, 280.0, 2)
-    run = _run(f"time-pipeline-stalls-{seed}", [_per_epoch("loss", _healthy_loss(n, rng)), _per_epoch("epoch_time", seconds)])
+    run = _run(
+        f"time-pipeline-stalls-{seed}",
+        [_per_epoch("loss", _healthy_loss(n, rng)), _per_epoch("epoch_time", seconds)],
+    )
     return LabelledCase(run.name, run, expect={SLOW}, absent=OTHERS)
 
 
@@ -129,7 +139,9 @@ def growing_epoch_work(seed: int) -> LabelledCase:
 # --- class 5: a leak is a shape, and its severity a projection -----------------------------------
 
 
-def _rss(n: int, base: float, rng: np.random.Generator, warmup: float = 60.0, noise: float = 0.15) -> np.ndarray:
+def _rss(
+    n: int, base: float, rng: np.random.Generator, warmup: float = 60.0, noise: float = 0.15
+) -> np.ndarray:
     """Process RSS per epoch in MB: caches filling in the first epochs, allocator noise on top."""
     t = np.arange(n, dtype=np.float64)
     return base + warmup * (1.0 - np.exp(-t / 1.5)) + noise * rng.standard_normal(n)
@@ -158,7 +170,11 @@ def leak_near_the_device_limit(seed: int) -> LabelledCase:
     n = 30
     used = 14000.0 + 40.0 * np.arange(n) + 2.0 * rng.standard_normal(n)
     run = _memory_case(
-        f"memory-near-limit-{seed}", _rss(n, 900.0, rng), rng, gpu_mem_mb=used, gpu_mem_total_mb=np.full(n, 16000.0)
+        f"memory-near-limit-{seed}",
+        _rss(n, 900.0, rng),
+        rng,
+        gpu_mem_mb=used,
+        gpu_mem_total_mb=np.full(n, 16000.0),
     )
     return LabelledCase(run.name, run, expect={MEMORY}, absent={SLOW, *OTHERS})
 
@@ -225,7 +241,9 @@ def penalty_dominated_plateau(seed: int) -> LabelledCase:
     return LabelledCase(run.name, run, expect={UNDERFIT}, absent=OTHERS)
 
 
-def _classifier(name: str, n: int, rng: np.random.Generator, train_acc: float, val_acc: float, tau: float) -> Run:
+def _classifier(
+    name: str, n: int, rng: np.random.Generator, train_acc: float, val_acc: float, tau: float
+) -> Run:
     t = np.arange(n, dtype=np.float64)
     accuracy = train_acc - (train_acc - 0.5) * np.exp(-t / tau) + 0.004 * rng.standard_normal(n)
     val_accuracy = val_acc - (val_acc - 0.5) * np.exp(-t / tau) + 0.008 * rng.standard_normal(n)
