@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from loganalyzer.detectors.resources import memory_growth
 from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.ingest._build import RawSeries, RunParts, build_run
-from loganalyzer.model.finding import MissingInput
+from loganalyzer.model.finding import MissingInput, Severity
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
 
@@ -127,6 +127,74 @@ def test_missing_input(run: Run, reason: str) -> None:
         memory_growth(run, **PARAMS)
 
 
+# --- a leak is a shape; its severity a projection (issue 10, class 5) -----------------------
+
+
+def rss(n: int, rng: np.random.Generator, base: float = 900.0, noise: float = 0.15) -> np.ndarray:
+    """Process RSS per epoch: caches filling in the first epochs, allocator noise on top."""
+    return base + 60.0 * (1.0 - np.exp(-np.arange(n) / 1.5)) + noise * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_slow_leak_of_a_few_percent_is_found(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    memory = rss(40, rng) + 0.6 * np.arange(40)  # +0.6 MB per epoch, 2.5% over the run
+    [evidence] = memory_growth(make_run(memory_rss_mb=memory), **PARAMS)
+    assert evidence.values["growth_per_unit"] == pytest.approx(0.6, rel=0.1)
+    assert 1.5 < evidence.values["growth_percent"] < 3.0
+    assert evidence.values["p_value"] < 1e-6
+    assert evidence.values["memory_unit"] == "MB"
+    assert evidence.severity is None  # no limit known: the rule's own severity
+
+
+@pytest.mark.parametrize("at", [8, 18, 28, 33, 37])
+def test_one_step_up_then_flat_is_not_a_leak(at: int) -> None:
+    memory = rss(40, np.random.default_rng(at), noise=0.3)
+    memory[at:] += 80.0
+    assert memory_growth(make_run(memory_rss_mb=memory), **PARAMS) == []
+
+
+def test_a_staircase_that_keeps_climbing_is_a_leak() -> None:
+    memory = rss(60, np.random.default_rng(5)) + 16.0 * np.floor(np.arange(60) / 6.0)
+    assert memory_growth(make_run(memory_rss_mb=memory), **PARAMS)
+
+
+def test_the_device_size_in_the_log_projects_the_epochs_and_hours_to_out_of_memory() -> None:
+    n = 30
+    used = 14000.0 + 40.0 * np.arange(n)
+    wall = 1.7e9 + 120.0 * np.arange(n)  # two minutes per epoch
+    run = make_run(gpu_mem_mb=used, gpu_mem_total_mb=np.full(n, 16000.0), wall_time={"gpu_mem_mb": wall})
+    [evidence] = memory_growth(run, **PARAMS)
+    values = evidence.values
+    assert values["limit_value"] == 16000.0
+    assert values["limit_source"] == "log"
+    assert values["units_to_limit"] == pytest.approx((16000.0 - used[-1]) / 40.0)
+    assert values["hours_to_limit"] == pytest.approx(values["units_to_limit"] * 120.0 / 3600.0)
+    assert values["limit_within_run"] is True
+    assert evidence.severity is Severity.ERROR
+    assert "more epochs" in str(values["outlook"])
+
+
+def test_a_configured_limit_far_away_keeps_the_rule_severity() -> None:
+    memory = 1000.0 + 2.0 * np.arange(30)
+    [evidence] = memory_growth(make_run(rss_mb=memory), **{**PARAMS, "memory_limit_gb": 64.0})
+    assert evidence.values["limit_source"] == "config"
+    assert evidence.values["limit_value"] == pytest.approx(64000.0)
+    assert evidence.values["limit_within_run"] is False
+    assert evidence.severity is None
+
+
+def test_used_plus_free_is_the_limit_and_a_percent_series_is_limited_by_100() -> None:
+    n = 30
+    used = 6000.0 + 30.0 * np.arange(n)
+    run = make_run(gpu_memory_used_mb=used, gpu_memory_free_mb=8000.0 - used)
+    [evidence] = memory_growth(run, **PARAMS)
+    assert evidence.values["limit_value"] == pytest.approx(8000.0)
+    [evidence] = memory_growth(make_run(memory_percent=40.0 + 0.5 * np.arange(n)), **PARAMS)
+    assert evidence.values["limit_source"] == "percent"
+    assert evidence.values["limit_value"] == 100.0
+
+
 # --- invariants -----------------------------------------------------------------------------
 
 
@@ -185,3 +253,23 @@ def test_the_rule_message_is_filled_from_the_evidence() -> None:
     assert "+40 MB per epoch" in finding.message
     assert "3215" in finding.message  # projected at twice the run length
     assert finding.remedies[0].id == "detach-logged-tensors"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    base=st.floats(50.0, 1e5),
+    amplitude=st.floats(0.0, 2.0),
+    n=st.integers(12, 300),
+    time_constant=st.floats(0.02, 0.125),
+    noise=st.floats(0.0, 0.01),
+)
+def test_a_saturating_memory_curve_never_yields_mg001(
+    seed: int, base: float, amplitude: float, n: int, time_constant: float, noise: float
+) -> None:
+    """Memory that rises towards a ceiling (caches, allocator arenas) and levels off within the run."""
+    t = np.arange(n, dtype=np.float64)
+    tau = max(time_constant * n, 0.5)  # the ceiling is reached (e^-8 or closer) by the end of the run
+    memory = base * (1.0 + amplitude * (1.0 - np.exp(-t / tau)))
+    memory *= 1.0 + noise * np.random.default_rng(seed).standard_normal(n)
+    assert memory_growth(make_run(memory_rss_mb=memory), **PARAMS) == []
