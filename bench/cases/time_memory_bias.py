@@ -34,7 +34,7 @@ import numpy as np
 
 from bench.cases._build import LabelledCase
 from loganalyzer.ingest import load_runs
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.run import Run
 
 SLOW = "slow-epoch"

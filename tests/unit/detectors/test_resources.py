@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from loganalyzer.detectors.resources import memory_growth
 from loganalyzer.engine.pack import load_default_pack
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput, Severity
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
