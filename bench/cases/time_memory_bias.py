@@ -92,11 +92,11 @@ def tiny_interval_slowdown(seed: int) -> LabelledCase:
 
 
 def one_late_epoch_in_a_long_run(seed: int) -> LabelledCase:
-    """One early epoch 1.5x the median in a 200-epoch run of 60 s epochs: 30 s of 3.4 hours."""
+    """One early epoch 1.6x the median in a 200-epoch run of 60 s epochs: 36 s of 3.4 hours."""
     rng = np.random.default_rng(seed)
     n = 200
     seconds = _epoch_times(n, 60.0, rng)
-    seconds[3] = 90.0
+    seconds[3] = 96.0
     run = _run(
         f"time-one-late-epoch-{seed}",
         [_per_epoch("loss", _healthy_loss(n, rng)), _per_epoch("epoch_time", seconds)],
@@ -347,31 +347,32 @@ def two_healthy_heads(seed: int) -> LabelledCase:
 
 _SEEDS = (0, 1, 2)
 
-_BUILDERS: tuple[Callable[[int], LabelledCase], ...] = (
-    tiny_interval_slowdown,
-    one_late_epoch_in_a_long_run,
-    healthy_long_run,
-    pipeline_stalls,
-    growing_epoch_work,
-    slow_leak,
-    leak_near_the_device_limit,
-    warmup_that_levels_off,
-    lambda seed: one_step_then_flat(seed, at=18),
-    lambda seed: one_step_then_flat(seed, at=33),
-    negligible_creep,
-    penalty_dominated_plateau,
-    converged_classifier,
-    still_learning,
-    high_variance_not_bias,
-    lambda seed: dead_head(seed, with_facts=False),
-    lambda seed: dead_head(seed, with_facts=True),
-    two_healthy_heads,
+#: Each builder with its seeds; the high-bias plateau gets more, as its misses came on some seeds only.
+_BUILDERS: tuple[tuple[Callable[[int], LabelledCase], tuple[int, ...]], ...] = (
+    (tiny_interval_slowdown, _SEEDS),
+    (one_late_epoch_in_a_long_run, _SEEDS),
+    (healthy_long_run, _SEEDS),
+    (pipeline_stalls, _SEEDS),
+    (growing_epoch_work, _SEEDS),
+    (slow_leak, _SEEDS),
+    (leak_near_the_device_limit, _SEEDS),
+    (warmup_that_levels_off, _SEEDS),
+    (lambda seed: one_step_then_flat(seed, at=18), _SEEDS),
+    (lambda seed: one_step_then_flat(seed, at=33), _SEEDS),
+    (negligible_creep, _SEEDS),
+    (penalty_dominated_plateau, (0, 1, 2, 3, 4, 5, 6, 7)),
+    (converged_classifier, _SEEDS),
+    (still_learning, _SEEDS),
+    (high_variance_not_bias, _SEEDS),
+    (lambda seed: dead_head(seed, with_facts=False), _SEEDS),
+    (lambda seed: dead_head(seed, with_facts=True), _SEEDS),
+    (two_healthy_heads, _SEEDS),
 )
 
 
 def cases() -> list[LabelledCase]:
-    """Every case of the set, three seeds each."""
-    return [build(seed) for build in _BUILDERS for seed in _SEEDS]
+    """Every case of the set, each builder over its seeds."""
+    return [build(seed) for build, seeds in _BUILDERS for seed in seeds]
 
 
 def main() -> int:

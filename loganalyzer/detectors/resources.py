@@ -309,12 +309,12 @@ def _mb_per_unit(raw_name: str) -> float | None:
 
 
 def _unit_label(raw_name: str) -> str:
-    """The memory unit as people write it (``MB``, ``GiB``, ``%``), or an empty string when unknown."""
+    """The memory unit as people write it (``MB``, ``GiB``, ``%``), or ``units`` when the name says none."""
     if _PERCENT_NAME.search(raw_name):
         return "%"
     match = _UNIT_NAME.search(raw_name)
     if match is None:
-        return ""
+        return "units"
     unit = match.group(1).lower()
     return _UNIT_LABEL.get(unit, unit.upper())
 
@@ -399,19 +399,24 @@ def _outlook(
     hours_to_limit: float | None,
 ) -> str:
     """One clause saying where the leak leads: the time to the limit, or the value at twice the run."""
-    amount = f" {memory_unit}" if memory_unit and memory_unit != "%" else memory_unit
+    amount = memory_unit if memory_unit == "%" else f" {memory_unit}"
     if limit is None or units_to_limit is None:
         return (
-            f"at twice the run's length it would reach {projected:.4g}{amount} "
+            f"at twice the run's length it would reach {_number(projected)}{amount} "
             "(no memory limit known: set memory_limit_gb to project the time to out-of-memory)"
         )
     where = {"config": "configured", "log": "from the log", "percent": "of the device"}[limit[1]]
-    target = f"the {limit[0]:.4g}{amount} limit ({where})"
+    target = f"the {_number(limit[0])}{amount} limit ({where})"
     if units_to_limit <= 0:
         return f"it has already reached {target}"
     count = math.ceil(units_to_limit)
     time = f", about {_hours(hours_to_limit)}" if hours_to_limit is not None else ""
     return f"at this rate it reaches {target} in {count} more {unit}{'' if count == 1 else 's'}{time}"
+
+
+def _number(value: float) -> str:
+    """A memory amount as people read it: whole numbers from 1000 up, else 4 significant digits."""
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _hours(hours: float) -> str:

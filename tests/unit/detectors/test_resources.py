@@ -255,6 +255,35 @@ def test_the_rule_message_is_filled_from_the_evidence() -> None:
     assert finding.remedies[0].id == "detach-logged-tensors"
 
 
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        pytest.param({}, Severity.ERROR, id="from-the-projection"),
+        pytest.param({"MG001": Severity.INFO}, Severity.INFO, id="configured-wins"),
+    ],
+)
+def test_a_limit_within_reach_makes_the_finding_an_error_unless_configured(
+    severities: dict[str, Severity], expected: Severity
+) -> None:
+    from loganalyzer.detectors import DETECTORS
+    from loganalyzer.engine.runner import run_rules
+    from loganalyzer.engine.settings import Settings
+    from loganalyzer.model.rule import RulePack
+
+    pack = load_default_pack()
+    only = RulePack(pack.version, (pack.rule("MG001"),), pack.remedies)
+    n = 30
+    run = make_run(gpu_mem_mb=14000.0 + 40.0 * np.arange(n), gpu_mem_total_mb=np.full(n, 16000.0))
+    [finding] = run_rules([run], only, Settings(severities=severities), DETECTORS).findings
+    assert finding.severity is expected
+    assert "16000 MB limit (from the log) in 21 more epochs" in finding.message
+
+
+def test_a_memory_series_without_a_unit_in_its_name_says_units() -> None:
+    [evidence] = memory_growth(make_run(gpu_memory=895.0 + 40.0 * np.arange(30)), **PARAMS)
+    assert evidence.values["memory_unit"] == "units"
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**16),
