@@ -40,10 +40,14 @@ _HEADROOM_NAME = re.compile(r"free|avail", re.IGNORECASE)
 _MEMORY_NAME = re.compile(r"memory|(^|[_/.\-])(rss|vram|mem)($|[_/.\-]|_?[mgk]i?b)", re.IGNORECASE)
 
 #: Memory series that state a capacity (``gpu_mem_total_mb``, ``memory_limit``): a limit, not usage.
-_CAPACITY_NAME = re.compile(r"total|capacity|limit|(^|[_/.\-])max([_/.\-]|$)", re.IGNORECASE)
+#: (A peak such as ``max_memory_allocated`` is usage: a leak raises it.)
+_CAPACITY_NAME = re.compile(r"total|capacity|limit", re.IGNORECASE)
+
+#: Utilisation (nvidia-smi's ``utilization.memory`` is the share of time memory was busy): not usage.
+_UTILISATION_NAME = re.compile(r"util", re.IGNORECASE)
 
 #: A memory series in percent of the device: its limit is 100.
-_PERCENT_NAME = re.compile(r"percent|pct|%|(^|[_/.\-])util", re.IGNORECASE)
+_PERCENT_NAME = re.compile(r"percent|pct|%", re.IGNORECASE)
 
 #: Unit suffixes of memory names, in MB per unit (``rss_mb``, ``mem_gib``, ``memory_bytes``).
 _UNIT_NAME = re.compile(r"(?:^|[_/.\-\s(\[])(bytes|b|kb|kib|mb|mib|gb|gib)\)?\]?$", re.IGNORECASE)
@@ -165,9 +169,10 @@ def _is_memory(series: Series) -> bool:
     """Accept memory in use: the canonical quantity, or a raw memory name kept apart by a collision.
 
     Headroom series (free or available memory) are left out: they fall, not
-    rise, when a run leaks.
+    rise, when a run leaks; so are utilisation series, which measure how busy
+    memory was, not how much is held.
     """
-    if _HEADROOM_NAME.search(series.raw_name):
+    if _HEADROOM_NAME.search(series.raw_name) or _UTILISATION_NAME.search(series.raw_name):
         return False
     quantity = series.key.quantity
     return quantity == Quantity.MEMORY or bool(_MEMORY_NAME.search(quantity))
@@ -240,28 +245,56 @@ def _growth(
     noise = _signal.noise_sigma(values)
     if start <= 0 or total < min_growth_fraction * start or total < noise_multiple * noise:
         return None
-    late_ratio = _signal.theil_sen(values[-max(3, n // 3) :]) / result.slope
-    sustained_ratio = _signal.theil_sen(values[_largest_shift(values) :]) / result.slope
-    if late_ratio < saturation_ratio or sustained_ratio < saturation_ratio:
+    late_ratio = _still_rising(
+        values[-max(3, n // 3) :], result.slope, noise, noise_multiple, saturation_ratio
+    )
+    sustained_ratio = _still_rising(
+        values[_largest_shift(values) :], result.slope, noise, noise_multiple, saturation_ratio
+    )
+    if late_ratio is None or sustained_ratio is None:
         return None
     return _Leak(result.slope, start, total, late_ratio, sustained_ratio, result.p_increasing)
 
 
-def _largest_shift(values: np.ndarray, margin: int = 3) -> int:
+def _still_rising(
+    segment: np.ndarray, overall_slope: float, noise: float, noise_multiple: float, saturation_ratio: float
+) -> float | None:
+    """The segment's slope as a share of the overall slope, or None when the segment has stopped rising.
+
+    It still rises when its Theil-Sen slope is at least ``saturation_ratio``
+    of the overall slope *and* its growth is ``noise_multiple`` standard
+    errors above zero: a ratio of two small slopes alone is noise when most of
+    the span is flat (the tail of a warm-up the cut did not remove).
+    """
+    slope = _signal.theil_sen(segment)
+    if slope < saturation_ratio * overall_slope:
+        return None
+    if slope * (segment.size - 1) < noise_multiple * _growth_standard_error(noise, segment.size):
+        return None
+    return slope / overall_slope
+
+
+def _growth_standard_error(sigma: float, m: int) -> float:
+    """Standard error of the growth (slope x (m - 1)) of a line fitted to m points with noise sigma."""
+    return sigma * (m - 1) / math.sqrt(m * (m * m - 1) / 12.0) if m > 1 else math.inf
+
+
+def _largest_shift(values: np.ndarray, after: int = 3) -> int:
     """Where the best single step (a two-level least-squares fit) puts its shift.
 
-    At least ``margin`` points stay on each side.
-
     A linear leak splits near its middle and keeps rising after the split; a
-    step up followed by a flat line splits at the step and is flat after it.
-    Series too short to keep the margins split nowhere (index 0).
+    step up followed by a flat line splits at the step and is flat after it,
+    and so does the tail of a warm-up that the warm-up cut did not remove (a
+    step right after the first point). At least ``after`` points stay after
+    the split, so the slope there can be measured; shorter series split
+    nowhere (index 0).
     """
     n = values.size
-    if n < 2 * margin:
+    if n < after + 1:
         return 0
     centred = values - float(np.mean(values))
     cumulative = np.cumsum(centred)
-    k = np.arange(margin, n - margin + 1)
+    k = np.arange(1, n - after + 1)
     left = cumulative[k - 1]
     # Between-group sum of squares of a split at k; the best step maximises it.
     between = left**2 / k + left**2 / (n - k)

@@ -284,19 +284,25 @@ def test_a_memory_series_without_a_unit_in_its_name_says_units() -> None:
     assert evidence.values["memory_unit"] == "units"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     seed=st.integers(0, 2**16),
     base=st.floats(50.0, 1e5),
     amplitude=st.floats(0.0, 2.0),
     n=st.integers(12, 300),
     time_constant=st.floats(0.02, 0.125),
-    noise=st.floats(0.0, 0.01),
+    noise=st.floats(0.0, 0.002),
 )
 def test_a_saturating_memory_curve_never_yields_mg001(
     seed: int, base: float, amplitude: float, n: int, time_constant: float, noise: float
 ) -> None:
-    """Memory that rises towards a ceiling (caches, allocator arenas) and levels off within the run."""
+    """Memory that rises towards a ceiling (caches, allocator arenas) and levels off within the run.
+
+    The noise is allocator noise on an epoch floor, up to 0.2% of the level:
+    within that the shape tests and the 1% practical floor guarantee silence.
+    Noisier flat tails are a trend test's business, bounded by its ``alpha``
+    rather than guaranteed (see the noisy-flat cases above).
+    """
     t = np.arange(n, dtype=np.float64)
     tau = max(time_constant * n, 0.5)  # the ceiling is reached (e^-8 or closer) by the end of the run
     memory = base * (1.0 + amplitude * (1.0 - np.exp(-t / tau)))
