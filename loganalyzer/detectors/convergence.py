@@ -156,6 +156,7 @@ def underfitting(
     accuracy_tolerance: float,
     noise_multiple: float,
     min_accuracy_points: int,
+    max_plateau_gain: float,
     max_accuracy: float,
     max_variance_share: float,
     lr_floor_fraction: float,
@@ -195,7 +196,7 @@ def underfitting(
     unconfident = window.level >= (1.0 - chance_tolerance) * -math.log(confident_probability)
     validation = _validation(run, train_series, trailing)
     accuracy_trailing = Trailing(window_fraction, max(min_window, min_accuracy_points))
-    bias = _bias(run, validation, accuracy_trailing, accuracy_tolerance, noise_multiple)
+    bias = _bias(run, validation, accuracy_trailing, (accuracy_tolerance, max_plateau_gain), noise_multiple)
 
     stuck = not _improving(window, plateau_tolerance, alpha) and (
         chance is not None or reduction < min_reduction
@@ -523,9 +524,11 @@ class Bias:
     ``curve``/``judged`` are the accuracy the plateau is judged on (held-out
     accuracy when logged, else training) and its trailing window;
     ``train_level`` and ``val_level`` the plateau levels logged;
-    ``gain_sigmas`` the window's gain in standard errors and ``improving``
-    whether that gain is both significant (``noise_multiple`` standard
-    errors) and practical (``accuracy_tolerance``).
+    ``gain_sigmas`` the window's gain in standard errors; ``improving`` is
+    true when that gain is significant (``noise_multiple`` standard errors)
+    and practical (``accuracy_tolerance``), and also when the curve is too
+    noisy to rule out a gain of ``max_plateau_gain``: a plateau is a claim
+    that needs its own evidence.
     """
 
     curve: Curve
@@ -571,13 +574,14 @@ class Bias:
 
 
 def _bias(
-    run: Run, validation: Validation, trailing: Trailing, tolerance: float, noise_multiple: float
+    run: Run, validation: Validation, trailing: Trailing, gains: tuple[float, float], noise_multiple: float
 ) -> Bias | None:
     """Measure the accuracy plateau for the bias/variance diagnosis; None when no accuracy is logged.
 
     The plateau is judged on held-out accuracy when logged (what more
     training would buy), else on training accuracy; the training error, when
-    logged, is the bias.
+    logged, is the bias. ``gains`` are the practical floor of a gain that
+    counts as progress and the largest gain a plateau may still hide.
     """
     train = _accuracy_series(run, _series.TRAIN_SPLITS)
     val = validation.accuracy
@@ -588,19 +592,23 @@ def _bias(
     train_level = None
     if train is not None:
         train_level = float(np.median(train.value[-trailing.size(train.value.size) :]))
-    sigmas = _gain_sigmas(curve.value, judged)
+    standard_error = _gain_standard_error(curve.value, judged.size)
+    sigmas = judged.gain / standard_error if standard_error > 0 else (math.inf if judged.gain > 0 else 0.0)
+    progress, hidden = gains
+    rising = judged.gain >= progress and sigmas >= noise_multiple
+    unsure = judged.gain + noise_multiple * standard_error >= hidden
     return Bias(
         curve=curve,
         judged=judged,
         train_level=train_level,
         val_level=judged.level if val is not None else None,
         gain_sigmas=sigmas,
-        improving=judged.gain >= tolerance and sigmas >= noise_multiple,
+        improving=rising or unsure,
     )
 
 
-def _gain_sigmas(values: np.ndarray, window: Window) -> float:
-    """The window's Theil-Sen gain in standard errors, with the noise measured on the whole curve.
+def _gain_standard_error(values: np.ndarray, m: int) -> float:
+    """Standard error of a trend's gain over the last m points, with the noise measured on the whole curve.
 
     The standard error of a least-squares slope over m equally spaced points
     is sigma / sqrt(m (m^2 - 1) / 12); the gain is that slope times m - 1.
@@ -608,12 +616,9 @@ def _gain_sigmas(values: np.ndarray, window: Window) -> float:
     gives a short trailing window the power Mann-Kendall lacks on a handful
     of points, without letting the window's own wobble set its bar.
     """
-    m = window.size
-    sigma = _signal.noise_sigma(values)
-    if m < 3 or sigma <= 0:
-        return math.inf if window.gain > 0 else 0.0
-    standard_error = sigma * (m - 1) / math.sqrt(m * (m * m - 1) / 12.0)
-    return window.gain / standard_error
+    if m < 3:
+        return 0.0
+    return _signal.noise_sigma(values) * (m - 1) / math.sqrt(m * (m * m - 1) / 12.0)
 
 
 def _annealed(run: Run, floor_fraction: float, trailing: Trailing) -> bool:

@@ -137,6 +137,13 @@ def test_an_accuracy_still_climbing_is_not_a_plateau() -> None:
     assert underfitting(make_run(**metrics), **UF) == []
 
 
+def test_a_curve_too_noisy_to_rule_out_progress_is_not_called_a_plateau() -> None:
+    metrics = penalty_dominated(0, val_wobble=0.01)
+    assert underfitting(make_run(**metrics), **UF)
+    noisy = dict(metrics, val_accuracy=metrics["val_accuracy"] + jitter(40, 0.05, 7))  # +-5 points
+    assert underfitting(make_run(**noisy), **UF) == []
+
+
 @pytest.mark.parametrize(
     "relation",
     [
