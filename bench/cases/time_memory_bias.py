@@ -376,12 +376,27 @@ def cases() -> list[LabelledCase]:
 
 
 def main() -> int:
-    """Print each case with what it expects and what loganalyzer found (warning or above)."""
+    """Print each case, expected and found, then the scores of loganalyzer and the baselines."""
+    import sys
+
     from loganalyzer.api import analyze
     from loganalyzer.model.finding import Severity
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from baselines import BASELINES
+
+    built = cases()
     wrong = 0
-    for case in cases():
+    scores: dict[str, list[int]] = {}  # name -> [TP, FP, FN, TN]
+
+    def tally(name: str, category: str, case: LabelledCase, flagged: bool) -> None:
+        counts = scores.setdefault(f"{name} [{category}]", [0, 0, 0, 0])
+        if category in case.expect:
+            counts[0 if flagged else 2] += 1
+        elif category in case.absent:
+            counts[1 if flagged else 3] += 1
+
+    for case in built:
         analysis = analyze(case.run)
         found = {f.category for f in analysis.findings if f.severity >= Severity.WARNING}
         worst = {f.category: f.severity.label for f in analysis.findings}
@@ -390,7 +405,18 @@ def main() -> int:
         verdict = "ok" if not (missed or false) else f"WRONG missed={sorted(missed)} false={sorted(false)}"
         shown = ", ".join(f"{c}:{worst[c]}" for c in sorted(found))
         print(f"{case.name:<36} expect={sorted(case.expect)!s:<20} found=[{shown}]  {verdict}")
-    print(f"\n{wrong} of {len(cases())} cases wrong")
+        for category in (SLOW, MEMORY, UNDERFIT):
+            tally("loganalyzer", category, case, category in found)
+        for baseline in BASELINES:
+            if baseline.category in (SLOW, MEMORY, UNDERFIT):
+                tally(baseline.name, baseline.category, case, baseline.flags(case.run))
+    print(f"\n{wrong} of {len(built)} cases wrong\n")
+    for name, (tp, fp, fn, tn) in scores.items():
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        counts = f"TP {tp}, FP {fp}, FN {fn}, TN {tn}"
+        print(f"  {name:<58} P={precision:5.2f} R={recall:5.2f} F1={f1:5.2f}  ({counts})")
     return 1 if wrong else 0
 
 
