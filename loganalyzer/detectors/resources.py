@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -307,7 +309,10 @@ def _limit(run: Run, series: Series, memory_limit_gb: float) -> tuple[float, str
     In order: a series in percent is limited by 100; ``memory_limit_gb``
     (rule parameter, 0 = not set) converted when the series names its unit;
     the largest value of a capacity series of the log (``*_total``,
-    ``*_limit``); used plus free memory when the log has a headroom series.
+    ``*_limit``) or a capacity fact in its metadata (``gpu_memory_total_mb``);
+    used plus free memory when the log has a headroom series. Amounts in
+    another named unit are converted; an amount whose unit is unknown is used
+    only for a series whose unit is unknown too.
     """
     if _PERCENT_NAME.search(series.raw_name):
         return 100.0, "percent"
@@ -315,19 +320,58 @@ def _limit(run: Run, series: Series, memory_limit_gb: float) -> tuple[float, str
     if memory_limit_gb > 0 and per_unit is not None:
         return memory_limit_gb * 1e3 / per_unit, "config"
     for other in run.series:
-        if other is series or not _is_memory_name(other.raw_name):
+        if (
+            other is series
+            or not _is_memory_name(other.raw_name)
+            or not _same_device(series.raw_name, other.raw_name)
+        ):
             continue
+        scale = _conversion(other.raw_name, per_unit)
         finite = other.value[np.isfinite(other.value)]
-        if finite.size == 0 or _mb_per_unit(other.raw_name) != per_unit:
+        if finite.size == 0 or scale is None:
             continue
         if _CAPACITY_NAME.search(other.raw_name):
-            return float(finite.max()), "log"
+            return float(finite.max()) * scale, "log"
         if _HEADROOM_NAME.search(other.raw_name):
             used = _series.on_steps(other, series)
             both = np.isfinite(used) & np.isfinite(other.value)
             if bool(both.any()):
-                return float(np.median(used[both] + other.value[both])), "log"
+                return float(np.median(used[both] + other.value[both] * scale)), "log"
+    for key, value in _facts(run.metadata):
+        scale = _conversion(key, per_unit)
+        capacity = _is_memory_name(key) and _CAPACITY_NAME.search(key) and _same_device(series.raw_name, key)
+        if capacity and scale is not None and value > 0:
+            return value * scale, "log"
     return None
+
+
+#: Names of accelerator memory; the rest (``rss``, ``system``, ``memory``) is host memory.
+_ACCELERATOR_NAME = re.compile(r"gpu|cuda|vram|device|hbm|accelerator|tpu", re.IGNORECASE)
+
+
+def _same_device(usage: str, other: str) -> bool:
+    """Whether two memory names are about the same kind of memory (accelerator or host)."""
+    return bool(_ACCELERATOR_NAME.search(usage)) == bool(_ACCELERATOR_NAME.search(other))
+
+
+def _conversion(raw_name: str, per_unit: float | None) -> float | None:
+    """Factor from the unit ``raw_name`` names to the series' unit (MB per unit), or None when unknowable."""
+    other = _mb_per_unit(raw_name)
+    if other is None or per_unit is None:
+        return 1.0 if other is None and per_unit is None else None
+    return other / per_unit
+
+
+def _facts(metadata: Mapping[str, Any], prefix: str = "", depth: int = 2) -> list[tuple[str, float]]:
+    """Numeric facts of a run's metadata as (dotted key, value), nested mappings down to ``depth``."""
+    found: list[tuple[str, float]] = []
+    for key, value in metadata.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and depth > 1:
+            found += _facts(value, f"{name}.", depth - 1)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            found.append((name, float(value)))
+    return found
 
 
 def _is_memory_name(raw_name: str) -> bool:

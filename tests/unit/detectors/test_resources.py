@@ -255,6 +255,23 @@ def test_the_rule_message_is_filled_from_the_evidence() -> None:
     assert finding.remedies[0].id == "detach-logged-tensors"
 
 
+def test_a_device_size_in_the_metadata_or_in_another_unit_is_converted_for_the_same_memory() -> None:
+    n = 30
+    used = 6000.0 + 30.0 * np.arange(n)
+    series = [RawSeries("gpu_mem_mb", np.arange(n), used, epoch=np.arange(n, dtype=float))]
+    parts = RunParts(
+        name="run", format="test", sources=["a"], series=series, metadata={"device": {"memory_total_gb": 8}}
+    )
+    [evidence] = memory_growth(build_run(parts), **PARAMS)
+    assert evidence.values["limit_value"] == pytest.approx(8000.0)
+    run = make_run(gpu_mem_mb=used, gpu_memory_total_gib=np.full(n, 8.0))
+    [evidence] = memory_growth(run, **PARAMS)
+    assert evidence.values["limit_value"] == pytest.approx(8 * 1073.741824)
+    run = make_run(rss_mb=used, gpu_memory_total_gib=np.full(n, 8.0))  # host memory: not the GPU's limit
+    [evidence] = memory_growth(run, **PARAMS)
+    assert evidence.values["limit_value"] is None
+
+
 @pytest.mark.parametrize(
     ("severities", "expected"),
     [
