@@ -168,7 +168,7 @@ def underfitting(
     at ``alpha`` *and* the Theil-Sen slope across the window amounts to at
     least ``plateau_tolerance`` of the level; otherwise it has plateaued (a
     significant rise is left to the divergence rules). See the module
-    docstring for the three kinds of "still bad".
+    docstring for the kinds of "still bad".
 
     Evidence: :class:`UnderfittingEvidence`.
     """
@@ -227,8 +227,8 @@ def underfitting(
         val_level=validation.level,
         gap_pct=None if validation.gap is None else 100.0 * validation.gap,
         train_accuracy=None if bias is None else bias.train_level,
-        val_accuracy=None if validation.accuracy_window is None else validation.accuracy_window.level,
-        val_accuracy_change=None if validation.accuracy_window is None else validation.accuracy_window.gain,
+        val_accuracy=_held_out_accuracy(validation, bias)[0],
+        val_accuracy_change=_held_out_accuracy(validation, bias)[1],
         accuracy_change=None if bias is None else bias.judged.gain,
         accuracy_window=None if bias is None else bias.judged.size,
         accuracy_p=None if bias is None else bias.judged.p_increasing,
@@ -251,6 +251,14 @@ def underfitting(
             point=int(curve.index[begin]),
         )
     ]
+
+
+def _held_out_accuracy(validation: Validation, bias: Bias | None) -> tuple[float | None, float | None]:
+    """Held-out accuracy level and gain at the end: over the window the plateau was judged on, if it was."""
+    if bias is not None and bias.val_level is not None:
+        return bias.val_level, bias.judged.gain
+    window = validation.accuracy_window
+    return (None, None) if window is None else (window.level, window.gain)
 
 
 def _diagnosis(measured: UnderfittingEvidence) -> str:
