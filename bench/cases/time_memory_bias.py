@@ -377,13 +377,9 @@ def cases() -> list[LabelledCase]:
 
 def main() -> int:
     """Print each case, expected and found, then the scores of loganalyzer and the baselines."""
-    import sys
-
+    from bench.baselines import BASELINES
     from loganalyzer.api import analyze
     from loganalyzer.model.finding import Severity
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from baselines import BASELINES
 
     built = cases()
     wrong = 0
