@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
+from loganalyzer.detectors._durations import epoch_durations
 from loganalyzer.model.finding import Evidence, MissingInput, Severity, evidence_values
 from loganalyzer.model.run import Quantity, Run, Series
 
@@ -161,7 +162,8 @@ def memory_growth(
         found = _growth(floor, warmup, alpha, min_growth_fraction, noise_multiple, saturation_ratio)
         if found is not None:
             limit = _limit(run, series, memory_limit_gb)
-            evidence.append(_evidence(floor, warmup, found, limit, error_within_runs))
+            pace = _seconds_per_unit(floor, warmup) or _epoch_seconds(run, floor)
+            evidence.append(_evidence(floor, warmup, found, limit, error_within_runs, pace))
     if analysed == 0:
         raise MissingInput(f"memory logged at too few points: at least {min_points} are needed after warm-up")
     return evidence
@@ -397,9 +399,18 @@ def _unit_label(raw_name: str) -> str:
 
 
 def _evidence(
-    floor: _Floor, warmup: int, leak: _Leak, limit: tuple[float, str] | None, error_within_runs: float
+    floor: _Floor,
+    warmup: int,
+    leak: _Leak,
+    limit: tuple[float, str] | None,
+    error_within_runs: float,
+    seconds_per_unit: float | None,
 ) -> Evidence:
-    """Measure the projection of a leak and package the evidence (an error when the limit is near)."""
+    """Measure the projection of a leak and package the evidence (an error when the limit is near).
+
+    ``seconds_per_unit`` is the wall-clock pace of one floor unit (None when
+    the log is untimed), which turns epochs to the limit into hours.
+    """
     steps = floor.step[warmup:]
     n = steps.size
     spacing = float(np.median(np.diff(steps))) if n > 1 else 1.0
@@ -407,7 +418,6 @@ def _evidence(
     per_unit = leak.slope if floor.unit == "epoch" else per_step
     end = leak.start + leak.total
     span = float(int(steps[-1]) - int(floor.step[0]))
-    seconds_per_unit = _seconds_per_unit(floor, warmup)
     per_hour = None if seconds_per_unit is None else leak.slope * 3600.0 / seconds_per_unit
     units_to_limit = hours_to_limit = None
     within_run = False
@@ -457,6 +467,16 @@ def _evidence(
         point=int(floor.point[warmup]),
         severity=Severity.ERROR if within_run else None,
     )
+
+
+def _epoch_seconds(run: Run, floor: _Floor) -> float | None:
+    """The median epoch duration from the run's time columns, for a floor of one unit per epoch."""
+    if floor.unit != "epoch":
+        return None
+    found = [
+        float(np.median(d.seconds)) for d in epoch_durations(run, 3) if d.unit == "epoch" and d.seconds.size
+    ]
+    return found[0] if found else None
 
 
 def _seconds_per_unit(floor: _Floor, warmup: int) -> float | None:

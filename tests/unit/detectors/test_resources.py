@@ -175,6 +175,20 @@ def test_the_device_size_in_the_log_projects_the_epochs_and_hours_to_out_of_memo
     assert "more epochs" in str(values["outlook"])
 
 
+def test_an_epoch_time_column_times_the_projection_when_the_log_has_no_wall_times() -> None:
+    n = 30
+    run = make_run(
+        gpu_mem_mb=14000.0 + 40.0 * np.arange(n),
+        gpu_mem_total_mb=np.full(n, 16000.0),
+        epoch_time=np.full(n, 30.0),
+    )
+    [evidence] = memory_growth(run, **PARAMS)
+    assert evidence.values["hours_to_limit"] == pytest.approx(
+        evidence.values["units_to_limit"] * 30.0 / 3600.0
+    )
+    assert evidence.values["growth_per_hour"] == pytest.approx(40.0 * 120.0)
+
+
 def test_a_configured_limit_far_away_keeps_the_rule_severity() -> None:
     memory = 1000.0 + 2.0 * np.arange(30)
     [evidence] = memory_growth(make_run(rss_mb=memory), **{**PARAMS, "memory_limit_gb": 64.0})
