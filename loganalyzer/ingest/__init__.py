@@ -16,11 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loganalyzer.errors import InputError
+from loganalyzer.ingest import plugins
 from loganalyzer.ingest.build import build_run
 from loganalyzer.ingest.discover import DirectoryReader, discover
 from loganalyzer.ingest.source import LogSource, Reader, ReadOptions
 from loganalyzer.ingest.tensorboard import reader as tensorboard
 from loganalyzer.ingest.text import (
+    console,
     detectron2,
     epoch_json,
     hf_results,
@@ -52,6 +54,7 @@ TEXT_READERS: tuple[Reader, ...] = (
     jsonl,
     yolov5_txt,
     keras_csv,
+    console,
 )
 
 #: Readers whose run is a directory (asked about every directory discovery walks into).
@@ -76,6 +79,7 @@ READERS: dict[str, Reader] = {
     llama_factory.FORMAT: llama_factory,
     wandb_history.FORMAT: wandb_history,
     yolov5_txt.FORMAT: yolov5_txt,
+    console.FORMAT: console,
 }
 
 
@@ -94,8 +98,18 @@ def read_source(
     overrides: Mapping[str, MetricKey] | None = None,
 ) -> list[Run]:
     """Read one discovered source into its run(s)."""
-    reader = READERS[source.format]
+    reader = READERS.get(source.format) or _plugin_readers()[source.format]
     return [build_run(parts, overrides) for parts in reader.read(source, options)]
+
+
+def installed_plugins() -> plugins.Plugins:
+    """Readers installed through the ``loganalyzer.readers`` entry-point group (loaded once)."""
+    return plugins.installed(frozenset(READERS))
+
+
+def _plugin_readers() -> dict[str, Reader]:
+    """Installed third-party readers by FORMAT."""
+    return {str(reader.FORMAT): reader for reader in installed_plugins().text_readers}
 
 
 def load_runs(
@@ -108,9 +122,15 @@ def load_runs(
     A source that fails to read becomes an error and the others are still
     read, so one bad file never hides the rest of an audit.
     """
-    found = discover(paths, TEXT_READERS, tensorboard, DIRECTORY_READERS)
+    extra = installed_plugins()
+    found = discover(
+        paths,
+        (*extra.text_readers, *TEXT_READERS),
+        tensorboard,
+        (*extra.directory_readers, *DIRECTORY_READERS),
+    )
     runs: list[Run] = []
-    errors = list(found.errors)
+    errors = [*extra.errors, *found.errors]
     for source in found.sources:
         try:
             runs.extend(read_source(source, options, overrides))

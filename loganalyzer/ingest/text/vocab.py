@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from loganalyzer.ingest.naming import SPLIT_WORDS
+from loganalyzer.ingest.naming import SPLIT_WORDS, canonical_quantity
+from loganalyzer.model.run import Quantity
 
 #: Names (lower case, stripped) of the epoch counter column or key.
 EPOCH_NAMES = frozenset({"epoch"})
@@ -78,13 +79,6 @@ def names_split(name: str) -> bool:
     return any(token in SPLIT_WORDS for token in tokens(name))
 
 
-#: Names of a per-epoch duration: with an epoch counter, a table of only these is still a log
-#: (a run whose loss was not logged can still be judged on its epoch times).
-DURATION_NAMES = frozenset(
-    {"time", "epoch_time", "duration", "epoch_duration", "seconds", "epoch_seconds", "time_s", "time_sec"}
-)
-
-
 def looks_like_training_log(names: Iterable[str], *, has_index: bool = False) -> bool:
     """Whether column or key ``names`` are those of a training log (see the module docstring).
 
@@ -100,7 +94,8 @@ def looks_like_training_log(names: Iterable[str], *, has_index: bool = False) ->
             epoch_counter = epoch_counter or kind == "epoch"
         elif is_metric_name(name):
             metrics.append(name)
-        elif name.strip().lower() in DURATION_NAMES:
+        elif canonical_quantity(name) == Quantity.EPOCH_TIME:
+            # A run whose loss was not logged can still be judged on its epoch times.
             duration = True
     if not metrics:
         return epoch_counter and duration
