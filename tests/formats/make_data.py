@@ -187,7 +187,7 @@ def deit() -> None:
             "epoch": e,
             "n_parameters": 5717416,
         }
-        for e, (t, v) in enumerate(zip(train, val))
+        for e, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("deit/log.txt", jsonl(rows))
 
@@ -230,7 +230,7 @@ def llama_factory() -> None:
 def yolov5_txt() -> None:
     train, val = curves(20, 9)
     lines = []
-    for e, (t, v) in enumerate(zip(train, val)):
+    for e, (t, v) in enumerate(zip(train, val, strict=True)):
         box, obj, cls = t * 0.05, t * 0.04, t * 0.01
         lines.append(
             f"{e:>10}/19 {3.1 + 0.01 * e:9.3g}G {box:9.4g} {obj:9.4g} {cls:9.4g} {box + obj + cls:9.4g}"
@@ -247,7 +247,7 @@ def ultralytics_csv() -> None:
         "metrics/mAP50(B),metrics/mAP50-95(B),val/box_loss,val/cls_loss,val/dfl_loss,lr/pg0,lr/pg1,lr/pg2"
     )
     rows = [header]
-    for e, (t, v) in enumerate(zip(train, val)):
+    for e, (t, v) in enumerate(zip(train, val, strict=True)):
         rows.append(
             f"{e + 1},{31.5 * (e + 1):.3f},{t * 0.5:.5f},{t * 0.3:.5f},{t * 0.2:.5f},0.6,0.5,0.55,0.35,"
             f"{v * 0.5:.5f},{v * 0.3:.5f},{v * 0.2:.5f},0.001,0.001,0.001"
@@ -258,7 +258,7 @@ def ultralytics_csv() -> None:
 def keras_console() -> None:
     train, val = curves(8, 11)
     out = []
-    for e, (t, v) in enumerate(zip(train, val), start=1):
+    for e, (t, v) in enumerate(zip(train, val, strict=True), start=1):
         out.append(f"Epoch {e}/8\n")
         states = [
             f"{b:4d}/1875 [{'=' * (b * 30 // 1875):<30}] - ETA: {(1875 - b) // 600}s - loss: {t + 0.1:.4f}"
@@ -274,7 +274,7 @@ def keras_console() -> None:
     verbose2 = "".join(
         f"Epoch {e}/8\n1875/1875 - 3s - loss: {t:.4f} - accuracy: {1 - t / 3:.4f} - val_loss: "
         f"{v:.4f} - val_accuracy: {1 - v / 3:.4f} - 3s/epoch - 2ms/step\n"
-        for e, (t, v) in enumerate(zip(train, val), start=1)
+        for e, (t, v) in enumerate(zip(train, val, strict=True), start=1)
     )
     write(
         "console/keras-fit-verbose2.txt",
@@ -289,13 +289,13 @@ def wandb_output_log() -> None:
         "Loading dataset...",
         "Model has 1.2M parameters",
     ]
-    for e, (t, v) in enumerate(zip(train, val)):
+    for e, (t, v) in enumerate(zip(train, val, strict=True)):
         lines.append(f"epoch {e} | train_loss={t:.4f} val_loss={v:.4f} lr=0.0010 | 12.3s")
     write("console/wandb/files/output.log", "\n".join(lines) + "\n")
 
 
 def mmcv_console() -> None:
-    train, val = curves(24, 13)
+    train, _val = curves(24, 13)
     green, reset = "\x1b[32m", "\x1b[0m"
     lines = [f"2024-05-01 10:00:00,000 - mmdet - {green}INFO{reset} - Environment info: ..."]
     for i, t in enumerate(train):
@@ -353,7 +353,7 @@ def yolo_console() -> None:
 def generic_console() -> None:
     train, val = curves(10, 16)
     lines = ["Using device: cuda", ""]
-    for e, (t, v) in enumerate(zip(train, val), start=1):
+    for e, (t, v) in enumerate(zip(train, val, strict=True), start=1):
         lines += [
             f"Epoch {e}/10",
             "----------",
@@ -367,7 +367,7 @@ def generic_console() -> None:
 def wandb_exports() -> None:
     train, val = curves(20, 17)
     rows: list[dict[str, object]] = []
-    for i, (t, v) in enumerate(zip(train, val)):
+    for i, (t, v) in enumerate(zip(train, val, strict=True)):
         rows.append(
             {
                 "train/loss": float(t),
@@ -382,7 +382,7 @@ def wandb_exports() -> None:
     write("wandb/wandb-history.jsonl", jsonl(rows))
     csv = ["_step,_runtime,_timestamp,train/loss,val/loss"] + [
         f"{i},{12.5 * (i + 1):.2f},{1714557600 + 12.5 * (i + 1):.1f},{t:.4f},{v:.4f}"
-        for i, (t, v) in enumerate(zip(train, val))
+        for i, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("wandb/wandb_export_2024-05-01.csv", "\n".join(csv) + "\n")
 
@@ -391,12 +391,12 @@ def timm_fastai() -> None:
     train, val = curves(15, 18)
     timm = ["epoch,train_loss,eval_loss,eval_top1,eval_top5,lr"] + [
         f"{e},{t:.6f},{v:.6f},{70 + e * 0.5:.3f},{90 + e * 0.2:.3f},0.0005"
-        for e, (t, v) in enumerate(zip(train, val))
+        for e, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("timm/summary.csv", "\n".join(timm) + "\n")
     fastai = ["epoch,train_loss,valid_loss,accuracy,time"] + [
         f"{e},{t:.6f},{v:.6f},{1 - v / 3:.6f},{0 if e < 9 else 1:02d}:{(13 + e * 7) % 60:02d}"
-        for e, (t, v) in enumerate(zip(train, val))
+        for e, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("fastai/history.csv", "\n".join(fastai) + "\n")
 
@@ -404,12 +404,12 @@ def timm_fastai() -> None:
 def odd_csvs() -> None:
     train, val = curves(20, 19)
     gan = ["Epoch,Gen Loss,Disc Loss"] + [
-        f"{e},{t + 1:.4f},{0.69 + (v - t) * 0.1:.4f}" for e, (t, v) in enumerate(zip(train, val))
+        f"{e},{t + 1:.4f},{0.69 + (v - t) * 0.1:.4f}" for e, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("odd-csv/gan_losses.csv", "\n".join(gan) + "\n")
     registry = ["model_version,record_type,epoch,train_loss,val_loss,val_acc"]
     for version, scale in (("v1", 1.0), ("v2", 0.8)):
-        for e, (t, v) in enumerate(zip(train, val)):
+        for e, (t, v) in enumerate(zip(train, val, strict=True)):
             registry.append(f"{version},epoch,{e},{t * scale:.4f},{v * scale:.4f},{1 - v * scale / 3:.4f}")
         # A summary row stamped with the last epoch (would overwrite its point) or with no epoch at all.
         last = "19" if version == "v1" else ""

@@ -55,7 +55,7 @@ def test_without_the_plugin_the_format_is_not_read(
 ) -> None:
     (tmp_path / "run.steplog").write_text(STEPLOG)
     loaded = load_runs([tmp_path / "run.steplog"])
-    assert not loaded.runs and [e.reason for e in loaded.errors][0].startswith(
+    assert not loaded.runs and next(e.reason for e in loaded.errors).startswith(
         "not a recognised training log"
     )
 
