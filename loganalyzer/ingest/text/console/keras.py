@@ -4,8 +4,10 @@ With ``verbose=1`` every epoch draws a progress bar that ends in the epoch's
 summary, ``1875/1875 [====] - 3s 2ms/step - loss: 0.41 - accuracy: 0.85 -
 val_loss: 0.52 - val_accuracy: 0.80`` (Keras 3 draws ``━━━`` instead); the
 bar's earlier states show running batch averages. ``verbose=2`` prints only
-the summary. The last state that carries a loss before the next ``Epoch``
-header is the epoch's summary; its time (``3s``) is the epoch's duration.
+the summary. The epoch's summary is the last state before the next ``Epoch``
+header that carries a loss and, when the epoch has any, a ``val_`` metric
+(a ``model.evaluate()`` after the last epoch prints a loss line of its own
+without one); its time (``3s``) is the epoch's duration.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def parse(lines: list[Line]) -> Parsed:
             epoch, summary = int(header.group(1)), None
             parsed.planned = int(header.group(2))
         elif epoch is not None and _METRIC.search(line.text) and "loss" in line.text:
-            summary = line
+            if summary is None or "val_" in line.text or "val_" not in summary.text:
+                summary = line
     flush()
     return parsed
