@@ -49,8 +49,14 @@ def parse(lines: list[Line]) -> Parsed:
             flush()
             epoch, summary = int(header.group(1)), None
             parsed.planned = int(header.group(2))
-        elif epoch is not None and _METRIC.search(line.text) and "loss" in line.text:
-            if summary is None or "val_" in line.text or "val_" not in summary.text:
-                summary = line
+        elif epoch is not None and _is_summary_candidate(line.text, summary):
+            summary = line
     flush()
     return parsed
+
+
+def _is_summary_candidate(text: str, current: Line | None) -> bool:
+    """A loss line that may be the epoch summary: never one without ``val_`` after one with it."""
+    if not (_METRIC.search(text) and "loss" in text):
+        return False
+    return current is None or "val_" in text or "val_" not in current.text
