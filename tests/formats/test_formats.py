@@ -270,3 +270,21 @@ def test_a_thousand_random_text_files_are_never_training_logs(tmp_path: Path) ->
 def test_every_reader_is_registered_once() -> None:
     assert len({id(r) for r in READERS.values()}) == len(READERS)
     assert all(READERS[r.FORMAT] is r for r in (*TEXT_READERS, *DIRECTORY_READERS))
+
+
+@pytest.mark.parametrize("relative", sorted(s for s in SAMPLES if (DATA / s).is_file()))
+@pytest.mark.parametrize("damage", ["truncated", "garbage-line", "empty", "binary"])
+def test_damaged_samples_never_crash(relative: str, damage: str, tmp_path: Path) -> None:
+    data = (DATA / relative).read_bytes()
+    damaged = {
+        "truncated": data[: len(data) // 2],
+        "garbage-line": data[: len(data) // 3] + b"\n@@@ not a log line \xff\xfe @@@\n" + data[len(data) // 3 :],
+        "empty": b"",
+        "binary": b"\x00\x01\x02" + data,
+    }[damage]
+    path = tmp_path / Path(relative).name
+    path.write_bytes(damaged)
+    loaded = load_runs([path])  # raises nothing: bad input is an InputError or a diagnostic
+    assert loaded.runs or loaded.errors
+    for error in loaded.errors:
+        assert "\n" not in str(error)
