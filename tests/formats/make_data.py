@@ -385,6 +385,17 @@ def wandb_exports() -> None:
         for i, (t, v) in enumerate(zip(train, val, strict=True))
     ]
     write("wandb/wandb_export_2024-05-01.csv", "\n".join(csv) + "\n")
+    # A chart panel's CSV: one column group per run, with the min/max band of each metric.
+    panel = [
+        "Step,lr-3e-4 - val/loss,lr-3e-4 - val/loss__MIN,lr-3e-4 - val/loss__MAX,"
+        "lr-1e-3 - val/loss,lr-1e-3 - val/loss__MIN,lr-1e-3 - val/loss__MAX"
+    ]
+    for i, v in enumerate(val):
+        panel.append(
+            f"{i * 100},{v:.4f},{v - 0.01:.4f},{v + 0.01:.4f},{v * 1.1:.4f},{v * 1.1 - 0.01:.4f},"
+            f"{v * 1.1 + 0.01:.4f}"
+        )
+    write("wandb/wandb_panel_val_loss.csv", "\n".join(panel) + "\n")
 
 
 def timm_fastai() -> None:

@@ -47,6 +47,8 @@ SAMPLES: dict[str, tuple[str, str, bool, bool]] = {
     "console/pytorch-tutorial.txt": ("console-log", "console-key-value", True, True),
     "wandb/wandb-history.jsonl": ("wandb-history", "wandb-history", True, True),
     "wandb/wandb_export_2024-05-01.csv": ("keras-csv", "wandb-csv", True, True),
+    # A chart panel of the validation loss only.
+    "wandb/wandb_panel_val_loss.csv": ("keras-csv", "wandb-csv", False, True),
     "timm/summary.csv": ("keras-csv", "timm-csv", True, True),
     "fastai/history.csv": ("keras-csv", "fastai-csv", True, True),
     "odd-csv/gan_losses.csv": ("keras-csv", "keras-csv", True, False),
@@ -171,6 +173,15 @@ def test_wandb_runtime_is_a_clock_and_media_are_not_metrics() -> None:
         assert not [s for s in run.series if s.raw_name.startswith("examples")], relative
 
 
+def test_wandb_panel_export_is_one_run_per_column_group() -> None:
+    runs = runs_of("wandb/wandb_panel_val_loss.csv")
+    assert [r.metadata["text_values"]["wandb_run"] for r in runs] == ["lr-1e-3", "lr-3e-4"]
+    for run in runs:
+        assert [s.raw_name for s in run.series] == ["val/loss"]  # the __MIN/__MAX band is not a series
+    a, b = (r.get("validation.loss") for r in runs)
+    assert a is not None and b is not None and a.step.tolist() == b.step.tolist() == list(range(0, 2000, 100))
+
+
 def test_fastai_clock_durations_are_seconds() -> None:
     (run,) = runs_of("fastai/history.csv")
     time = run.get("train.epoch_time")
@@ -278,7 +289,9 @@ def test_damaged_samples_never_crash(relative: str, damage: str, tmp_path: Path)
     data = (DATA / relative).read_bytes()
     damaged = {
         "truncated": data[: len(data) // 2],
-        "garbage-line": data[: len(data) // 3] + b"\n@@@ not a log line \xff\xfe @@@\n" + data[len(data) // 3 :],
+        "garbage-line": data[: len(data) // 3]
+        + b"\n@@@ not a log line \xff\xfe @@@\n"
+        + data[len(data) // 3 :],
         "empty": b"",
         "binary": b"\x00\x01\x02" + data,
     }[damage]

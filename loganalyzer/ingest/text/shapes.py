@@ -17,7 +17,9 @@ every dialect benefits:
   time as ``mm:ss`` (``01:23``), which is text to a CSV parser;
 * **W&B exports**: ``_runtime`` is seconds since the run started, a clock,
   not a duration; it becomes the wall time (or is dropped next to
-  ``_timestamp``).
+  ``_timestamp``). A chart panel's CSV (``Step``, ``<run> - <metric>``,
+  ``<run> - <metric>__MIN``/``__MAX``) holds one column group per run: the
+  min/max band columns are dropped and each run becomes its own run.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def dialect(header: Sequence[str]) -> str | None:
     names = [name.strip().lower() for name in header]
     if "_step" in names and ("_runtime" in names or "_timestamp" in names):
         return "wandb-csv"
+    if names[:1] == ["step"] and any(name.endswith(("__min", "__max")) and " - " in name for name in names):
+        return "wandb-csv"
     if names[:3] == ["epoch", "train_loss", "valid_loss"] and "time" in names:
         return "fastai-csv"
     if names[:2] == ["epoch", "train_loss"] and any(name.startswith("eval_") for name in names):
@@ -70,6 +74,7 @@ def normalise(table: Table, path: str, diagnostics: list[Diagnostic]) -> dict[st
     metadata: dict[str, Any] = {}
     _clock_durations(table)
     _wandb_runtime(table, metadata)
+    _wandb_panel(table, metadata)
     _summary_rows(table, metadata)
     _run_column(table, metadata)
     _split_column(table, metadata, path, diagnostics)
@@ -109,6 +114,47 @@ def _wandb_runtime(table: Table, metadata: dict[str, Any]) -> None:
     if "_timestamp" not in table.columns and table.wall_time is None and runtime.present.all():
         table.wall_time = runtime.values
         metadata["wall_time_column"] = "_runtime"
+
+
+_PANEL_COLUMN = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<band>__MIN|__MAX)?$")
+
+
+def _wandb_panel(table: Table, metadata: dict[str, Any]) -> None:
+    """A W&B chart export: drop the min/max band columns and stack each run's columns as its own run."""
+    if table.index_kind != "step" or not table.columns:
+        return
+    groups: dict[str, dict[str, Column]] = {}
+    for name, column in table.columns.items():
+        match = _PANEL_COLUMN.match(name)
+        if match is None:
+            return
+        if match.group("band") is None:
+            groups.setdefault(match.group("run"), {})[match.group("metric")] = column
+    if not groups or table.index is None:
+        return
+    n = table.n_rows
+    runs = sorted(groups)
+    metrics = sorted({metric for columns in groups.values() for metric in columns})
+    stacked: dict[str, Column] = {}
+    for metric in metrics:
+        values = np.full(n * len(runs), np.nan)
+        present = np.zeros(n * len(runs), dtype=bool)
+        for k, run in enumerate(runs):
+            part = groups[run].get(metric)
+            if part is not None:
+                values[k * n : (k + 1) * n] = part.values
+                present[k * n : (k + 1) * n] = part.present
+        stacked[metric] = Column(values, present)
+    table.columns = stacked
+    table.index = np.tile(table.index, len(runs))
+    for attribute in ("epoch", "wall_time", "lines"):
+        array = getattr(table, attribute)
+        if array is not None:
+            setattr(table, attribute, np.tile(array, len(runs)))
+    table.text_values = {"wandb_run": [(k * n + row, run) for k, run in enumerate(runs) for row in range(n)]}
+    table.forced_starts = [k * n for k in range(1, len(runs))]
+    table.n_rows = n * len(runs)
+    metadata["wandb_panel_runs"] = runs
 
 
 def _summary_rows(table: Table, metadata: dict[str, Any]) -> None:
