@@ -41,7 +41,14 @@ REAL: dict[str, tuple[set[str], bool, bool]] = {
     "wandb-mfts--wandb-history.jsonl": ({"wandb-history"}, False, False),
     "yolov5-amel--results.txt": ({"yolov5-results-txt"}, True, True),
     "ultralytics-handraising--results.csv": ({"ultralytics-csv"}, True, True),
+    # Console output kept in Markdown: three models trained one after the other (three runs), and an
+    # ImageNet run. Both evaluate every epoch on a set they call "test": read as the test split.
+    "console-resnet--log-resnet_18-vs-34-vs-50.md": ({"console-key-value"}, True, False),
+    "console-dhairyag--log_output.md": ({"console-key-value"}, True, False),
 }
+
+#: Real files named like training logs that are not (an order-execution summary named summary.csv).
+NEGATIVES = ("negative-kailiu--summary.csv",)
 
 pytestmark = [
     pytest.mark.shared,
@@ -57,6 +64,8 @@ def test_real_example_is_read_as_its_format(relative: str) -> None:
     loaded = load_runs([REALDATA / relative])
     assert not loaded.errors, loaded.errors
     assert loaded.runs and {r.format for r in loaded.runs} == labels
+    if relative.startswith("console-resnet"):
+        assert len(loaded.runs) == 3 and all(len(r.get("train.loss").step) == 100 for r in loaded.runs)  # type: ignore[union-attr]
     for run in loaded.runs:
         assert (run.get("train.loss") is not None) is train, run.name
         assert (run.get("validation.loss") is not None) is validation, run.name
@@ -64,7 +73,13 @@ def test_real_example_is_read_as_its_format(relative: str) -> None:
 
 def test_every_real_example_is_listed() -> None:
     present = {p.name for p in REALDATA.iterdir() if p.name != "SOURCES.md"}
-    assert present == set(REAL)
+    assert present == set(REAL) | set(NEGATIVES)
+
+
+@pytest.mark.parametrize("relative", NEGATIVES)
+def test_real_files_that_are_not_logs_are_not_read(relative: str) -> None:
+    loaded = load_runs([REALDATA / relative])
+    assert not loaded.runs and [e.kind for e in loaded.errors] == ["unrecognised"]
 
 
 @pytest.mark.parametrize("relative", sorted(REAL))

@@ -2,10 +2,12 @@
 
 ``epoch 3 | train_loss=0.412 val_loss=0.523``, ``Epoch: 3, Loss: 0.41,
 Acc: 0.85``, ``step=1200 loss=0.41`` and their many cousins. A line's index
-is an ``epoch``/``step``/``iter`` value on it, or the last ``Epoch k`` header
-line above it. A line that starts with a split word (``Test set: Average
+is an ``epoch``/``step``/``iter`` value on it, or the epoch of the last line
+above it that names an epoch and no metric (``Epoch 3/10``, ``resnet-50 -
+Epoch 3/100``). A line that starts with a split word (``Test set: Average
 loss: 0.52``, ``train Loss: 0.41``) gives that split to the names on it that
-do not say their own.
+do not say their own. A line that starts with ``Best``, ``Final`` or
+``Summary`` reports on the whole run and is not a point.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from loganalyzer.ingest.text.console.types import Parsed
 
 DIALECT = "key-value"
 
-_EPOCH_HEADER = re.compile(r"^\W*epoch\W*(\d+)(?:\s*/\s*\d+)?\W*$", re.IGNORECASE)
+_EPOCH_HEADER = re.compile(r"\bepoch\W{0,3}(\d+)(?:\s*/\s*\d+)?\W*$", re.IGNORECASE)
 _INLINE_INDEX = re.compile(
     r"\b(epoch|step|iter|iteration)\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?", re.IGNORECASE
 )
+_SUMMARY_LINE = re.compile(r"^\W*(best|final|overall|summary)\b", re.IGNORECASE)
 _LEADING_SPLIT = re.compile(r"^\W*([A-Za-z]+)(?:\s+set)?\s*:?\s", re.IGNORECASE)
 
 
@@ -31,12 +34,13 @@ def parse(lines: list[Line]) -> Parsed:
     parsed = Parsed(DIALECT)
     context_epoch: float | None = None
     for line in lines:
-        header = _EPOCH_HEADER.match(line.text)
-        if header:
-            context_epoch = float(header.group(1))
+        if _SUMMARY_LINE.match(line.text):
             continue
         found = [(n, v) for n, v in pairs(line.text) if vocab.is_metric_name(n) or vocab.index_kind(n)]
         if not any(vocab.is_metric_name(n) for n, _ in found):
+            header = _EPOCH_HEADER.search(line.text)
+            if header:
+                context_epoch = float(header.group(1))
             continue
         record: dict[str, float] = {}
         for match in _INLINE_INDEX.finditer(line.text):
