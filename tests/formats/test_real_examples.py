@@ -33,8 +33,9 @@ REAL: dict[str, tuple[set[str], bool, bool]] = {
     # mmdet and mmpretrain evaluate COCO mAP / top-k accuracy, not a loss.
     "mmengine-kvchiu--mmdet_scalars.json": ({"mmengine"}, True, False),
     "mmengine-kvchiu-fruit--scalars.json": ({"mmengine"}, True, False),
-    # A variational graph model logging its loss and gradient norms only.
-    "sacred-tgne": ({"sacred"}, True, False),
+    # A variational graph model logging its loss and gradient norms only; run 8 stopped before
+    # writing metrics.json, so only its captured stdout (a tqdm bar showing the loss) is read.
+    "sacred-tgne": ({"sacred", "console-key-value"}, True, False),
     # Keras fit through W&B: epochs interleaved with TensorFlow and W&B messages.
     "wandb-asyuri26--output.log": ({"console-keras-fit"}, True, True),
     # A reinforcement-learning run: rewards, no loss.

@@ -56,7 +56,8 @@ def sniff(path: Path, head: bytes) -> bool:
     if _starts_json(text):
         return False
     if len(head) >= HEAD_BYTES:
-        text = text[: text.rfind("\n") + 1] or text  # the last line may be cut off
+        # The last line (or progress-bar state) may be cut off.
+        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1] or text
     return _confident(console_lines(text)) is not None
 
 

@@ -4,7 +4,8 @@
 Acc: 0.85``, ``step=1200 loss=0.41`` and their many cousins. A line's index
 is an ``epoch``/``step``/``iter`` value on it, or the epoch of the last line
 above it that names an epoch and no metric (``Epoch 3/10``, ``resnet-50 -
-Epoch 3/100``). A line that starts with a split word (``Test set: Average
+Epoch 3/100``), or a tqdm bar's ``k/N`` counter on the line (a bar whose
+``set_postfix`` shows the loss). A line that starts with a split word (``Test set: Average
 loss: 0.52``, ``train Loss: 0.41``) gives that split to the names on it that
 do not say their own. A line that starts with ``Best``, ``Final`` or
 ``Summary`` reports on the whole run and is not a point.
@@ -25,6 +26,7 @@ _EPOCH_HEADER = re.compile(r"\bepoch\W{0,3}(\d+)(?:\s*/\s*\d+)?\W*$", re.IGNOREC
 _INLINE_INDEX = re.compile(
     r"\b(epoch|step|iter|iteration)\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?", re.IGNORECASE
 )
+_TQDM_COUNTER = re.compile(r"\|\s*(\d+)/\d+\s*\[")
 _SUMMARY_LINE = re.compile(r"^\W*(best|final|overall|summary)\b", re.IGNORECASE)
 _LEADING_SPLIT = re.compile(r"^\W*([A-Za-z]+)(?:\s+set)?\s*:?\s", re.IGNORECASE)
 
@@ -46,8 +48,12 @@ def parse(lines: list[Line]) -> Parsed:
         for match in _INLINE_INDEX.finditer(line.text):
             kind = "epoch" if match.group(1).lower() == "epoch" else "step"
             record.setdefault(kind, float(match.group(2)))
-        if "epoch" not in record and "step" not in record and context_epoch is not None:
-            record["epoch"] = context_epoch
+        if "epoch" not in record and "step" not in record:
+            counter = _TQDM_COUNTER.search(line.text)
+            if counter is not None:
+                record["step"] = float(counter.group(1))
+            elif context_epoch is not None:
+                record["epoch"] = context_epoch
         split = _leading_split(line.text)
         for name, value in found:
             if vocab.index_kind(name):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 #: A number as loggers print it (``0.41``, ``1.0e-03``, ``nan``), not the start of a clock or a date.
-NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\d:/-])|[-+]?(?:nan|inf)\b"
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\d/-]|:\d)|[-+]?(?:nan|inf)\b"
 
 #: ``name: value`` or ``name=value`` with a name of one or two words (``Train Loss: 0.41``).
 PAIR = re.compile(

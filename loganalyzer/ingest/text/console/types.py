@@ -18,10 +18,19 @@ class Parsed:
     planned: int | None = None
 
     def add(self, record: dict[str, Any], line: int) -> None:
-        """Keep ``record`` (found on ``line``) when it holds more than its index."""
-        if any(key not in ("epoch", "step") for key in record):
-            self.records.append(record)
-            self.lines.append(line)
+        """Keep ``record`` (found on ``line``) when it holds more than its index.
+
+        A progress bar redraws its line in place: a record on the same
+        physical line, at the same index and with the same names as the one
+        before it is a redraw, and replaces it.
+        """
+        if not any(key not in ("epoch", "step") for key in record):
+            return
+        if self.records and self.lines[-1] == line and _same_point(self.records[-1], record):
+            self.records[-1] = record
+            return
+        self.records.append(record)
+        self.lines.append(line)
 
     def metric_names(self) -> set[str]:
         """Names that read as training metrics (see :mod:`loganalyzer.ingest.text.vocab`)."""
@@ -35,3 +44,8 @@ class Parsed:
                 if vocab.is_loss_or_accuracy(key):
                     counts[key] = counts.get(key, 0) + 1
         return any(count >= times for count in counts.values())
+
+
+def _same_point(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Same index and the same names: one point drawn twice."""
+    return before.keys() == after.keys() and all(before.get(k) == after.get(k) for k in ("epoch", "step"))
