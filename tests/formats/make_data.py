@@ -364,6 +364,16 @@ def generic_console() -> None:
     write("console/pytorch-tutorial.txt", "\n".join(lines) + "\n")
 
 
+def tqdm_console() -> None:
+    train, _ = curves(50, 23)
+    states = ["  0%|          | 0/50 [00:00<?, ?it/s]"]
+    for k, t in enumerate(train, start=1):
+        # tqdm redraws the bar at each update; the postfix shows the latest loss.
+        states.append(f"loss: {t:.4f}: {2 * k:3d}%|#         | {k - 1}/50 [00:0{k % 10}<00:10,  4.2it/s]")
+        states.append(f"loss: {t:.4f}: {2 * k:3d}%|#         | {k}/50 [00:0{k % 10}<00:10,  4.2it/s]")
+    write("console/tqdm-postfix.log", "Using device cpu\n" + "\r".join(states) + "\n")
+
+
 def wandb_exports() -> None:
     train, val = curves(20, 17)
     rows: list[dict[str, object]] = []
@@ -537,6 +547,7 @@ def main() -> None:
         swin_console,
         yolo_console,
         generic_console,
+        tqdm_console,
         wandb_exports,
         timm_fastai,
         odd_csvs,

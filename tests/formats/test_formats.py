@@ -45,6 +45,7 @@ SAMPLES: dict[str, tuple[str, str, bool, bool]] = {
     "console/swin.log": ("console-log", "console-mmcv-logger", True, False),
     "console/yolov5-train.log": ("console-log", "console-yolo-console", True, False),
     "console/pytorch-tutorial.txt": ("console-log", "console-key-value", True, True),
+    "console/tqdm-postfix.log": ("console-log", "console-key-value", True, False),
     "wandb/wandb-history.jsonl": ("wandb-history", "wandb-history", True, True),
     "wandb/wandb_export_2024-05-01.csv": ("keras-csv", "wandb-csv", True, True),
     # A chart panel of the validation loss only.
@@ -199,6 +200,13 @@ def test_keras_console_summary_line_wins_over_progress_states() -> None:
     ]
     assert not set(loss.value.tolist()) & set(progress)
     assert epoch_time is not None and set(epoch_time.value.tolist()) == {4.0}
+
+
+def test_tqdm_redraws_are_one_point_per_counter() -> None:
+    (run,) = runs_of("console/tqdm-postfix.log")
+    loss = run.get("train.loss")
+    assert loss is not None and loss.step.tolist() == list(range(51))
+    assert not [d for d in run.diagnostics if d.code == "duplicate-steps"]
 
 
 def test_ansi_colours_do_not_hide_mmcv_lines() -> None:
