@@ -309,3 +309,18 @@ def test_damaged_samples_never_crash(relative: str, damage: str, tmp_path: Path)
     assert loaded.runs or loaded.errors
     for error in loaded.errors:
         assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("header", "labels"),
+    [("phase", ("train", "val")), ("kind", ("Training", "Validation")), ("subset", ("train", "valid"))],
+)
+def test_split_columns_by_name_or_by_values(header: str, labels: tuple[str, str], tmp_path: Path) -> None:
+    rows = [f"epoch,{header},loss"]
+    for e in range(6):
+        rows += [f"{e},{labels[0]},{1.0 / (e + 1):.4f}", f"{e},{labels[1]},{1.2 / (e + 1):.4f}"]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    (run,) = load_runs([tmp_path / "log.csv"]).runs
+    validation = run.get("validation.loss")
+    assert validation is not None and validation.value.tolist()[:2] == [1.2, 0.6]
+    assert run.get("train.loss").value.tolist()[:2] == [1.0, 0.5]  # type: ignore[union-attr]

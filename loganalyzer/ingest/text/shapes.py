@@ -5,7 +5,8 @@ not in the cells' syntax, and rewrites the :class:`~.table.Table` once, so
 every dialect benefits:
 
 * **a split column**: two rows per epoch, one for training and one for
-  validation, told apart by a ``phase``/``split``/``mode`` column
+  validation, told apart by a column of split words (``phase``/``split``/``mode``,
+  or any column whose values are ``train``/``val``/...)
   (``epoch,phase,loss`` with ``train`` and ``val`` rows). Read as is, the
   validation row overwrites the training row of its epoch; so each metric is
   split into ``<split>_<metric>`` columns and the two rows of an epoch merge;
@@ -159,7 +160,14 @@ def _wandb_panel(table: Table, metadata: dict[str, Any]) -> None:
 
 def _summary_rows(table: Table, metadata: dict[str, Any]) -> None:
     """Rows whose record type is not a curve point go to metadata, the rest stay."""
-    name = next((n for n in table.text_values if n.strip().lower() in RECORD_TYPE_NAMES), None)
+    name = next(
+        (
+            n
+            for n, entries in table.text_values.items()
+            if n.strip().lower() in RECORD_TYPE_NAMES and not _is_split_column(n, entries)
+        ),
+        None,
+    )
     if name is None:
         return
     kinds = dict(table.text_values.pop(name))
@@ -202,12 +210,10 @@ def _run_column(table: Table, metadata: dict[str, Any]) -> None:
 
 def _split_column(table: Table, metadata: dict[str, Any], path: str, diagnostics: list[Diagnostic]) -> None:
     """Rows labelled train/val by a split column: each metric becomes one column per split."""
-    name = next((n for n in table.text_values if n.strip().lower() in SPLIT_COLUMN_NAMES), None)
+    name = next((n for n in table.text_values if _is_split_column(n, table.text_values[n])), None)
     if name is None:
         return
     by_row = {row: str(value).strip().lower() for row, value in table.text_values[name]}
-    if not by_row or any(value not in SPLIT_WORDS for value in by_row.values()):
-        return
     del table.text_values[name]
     labels = sorted(set(by_row.values()))
     rows_of = {label: np.array([by_row.get(r) == label for r in range(table.n_rows)]) for label in labels}
@@ -223,6 +229,14 @@ def _split_column(table: Table, metadata: dict[str, Any], path: str, diagnostics
         Diagnostic(path, "split-column", f"rows are labelled by {name!r} ({', '.join(labels)}); "
                    "each metric is read once per split")
     )  # fmt: skip
+
+
+def _is_split_column(name: str, entries: list[tuple[int, Any]]) -> bool:
+    """Every value is a split word, under a split-like name or with at least two different splits."""
+    values = {str(value).strip().lower() for _, value in entries}
+    if not values or not values <= set(SPLIT_WORDS):
+        return False
+    return name.strip().lower() in SPLIT_COLUMN_NAMES or len(values) >= 2
 
 
 def _keep_rows(table: Table, keep: np.ndarray) -> None:
