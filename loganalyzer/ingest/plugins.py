@@ -22,12 +22,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.discover import DirectoryReader
 from loganalyzer.ingest.source import Reader
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 #: The entry-point group third-party readers register under.
 GROUP = "loganalyzer.readers"
@@ -47,11 +49,17 @@ class Plugins:
 
 @functools.cache
 def installed(builtin_formats: frozenset[str]) -> Plugins:
-    """Load every ``loganalyzer.readers`` entry point once per process."""
+    """Load every ``loganalyzer.readers`` entry point once per process.
+
+    ``importlib.metadata`` is imported here, not at module import: a run of
+    the CLI pays for scanning installed packages only when it reads logs.
+    """
+    from importlib import metadata
+
     return load(metadata.entry_points(group=GROUP), builtin_formats)
 
 
-def load(entry_points: Iterable[metadata.EntryPoint], builtin_formats: frozenset[str]) -> Plugins:
+def load(entry_points: Iterable[EntryPoint], builtin_formats: frozenset[str]) -> Plugins:
     """Load ``entry_points`` (sorted by name, so the order is stable) into readers."""
     text: list[Reader] = []
     directory: list[DirectoryReader] = []

@@ -24,9 +24,7 @@ def entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[metadata.Entr
     """Make the installed entry points of the group exactly the list the test fills in."""
     found: list[metadata.EntryPoint] = []
     monkeypatch.syspath_prepend(str(EXAMPLE))
-    monkeypatch.setattr(
-        plugins.metadata, "entry_points", lambda group: [e for e in found if e.group == group]
-    )
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [e for e in found if e.group == group])
     plugins.installed.cache_clear()
     yield found
     plugins.installed.cache_clear()
