@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from loganalyzer.errors import InputError
 from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic
 from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
 
 #: A JSON-native scalar that evidence may carry.
@@ -31,6 +33,9 @@ class Evidence:
     documented by each detector and used by the rule's message template).
     ``point`` is the index into the series of the point that best locates the
     problem (the onset), so reporters can point at a CSV line or record.
+    ``severity`` is None (the rule's severity) unless the rule's own
+    parameters grade the finding, as MG001 does with the projected time to a
+    memory limit; a severity the user configures for the rule still wins.
     """
 
     metric: str
@@ -38,6 +43,7 @@ class Evidence:
     end_step: int | None
     values: Mapping[str, EvidenceValue]
     point: int | None = None
+    severity: Severity | None = None
 
 
 def evidence_values(measured: Any) -> dict[str, EvidenceValue]:
@@ -190,20 +196,7 @@ class RunInfo:
     sources: tuple[str, ...]
     metrics: tuple[str, ...]
     points: int
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An input path that could not be read at all.
-
-    ``kind`` is ``unreadable`` (missing, unreadable, corrupt beyond use) or
-    ``unrecognised`` (a readable file that is not a training log).
-    """
-
-    path: str
-    message: str
-    kind: str = "unreadable"
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,7 +213,7 @@ class Analysis:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     rule_errors: tuple[RuleError, ...] = ()
-    input_errors: tuple[InputProblem, ...] = ()
+    input_errors: tuple[InputError, ...] = ()
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
     passed_over: tuple[str, ...] = ()

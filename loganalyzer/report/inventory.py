@@ -16,6 +16,7 @@ import numpy as np
 
 from loganalyzer import __version__
 from loganalyzer.errors import InputError
+from loganalyzer.model.jsonvalue import json_value
 from loganalyzer.model.run import Run, Series
 from loganalyzer.report._sanitize import one_line
 
@@ -54,7 +55,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "sources": list(run.sources),
         "points": run.point_count,
         "series": [series_summary(s) for s in sorted(run.series, key=lambda s: s.key)],
-        "metadata": _json_safe(dict(run.metadata)),
+        "metadata": json_value(dict(run.metadata)),
         "diagnostics": [d.to_dict() for d in run.diagnostics],
     }
 
@@ -108,39 +109,3 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
 def _printable_names(row: dict[str, Any]) -> dict[str, Any]:
     """A series row for the text listing: names from the log made safe for a terminal line."""
     return {**row, "metric": one_line(row["metric"]), "raw_name": one_line(row["raw_name"])}
-
-
-def _json_safe(value: Any) -> Any:
-    """Metadata as strict JSON: non-finite floats become strings, NumPy scalars plain numbers.
-
-    Walks with an explicit stack: metadata can carry values read from a log,
-    and their nesting must not become the depth of the call stack.
-    """
-    root: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
-    while stack:
-        item, parent, slot = stack.pop()
-        if isinstance(item, dict):
-            mapping: dict[str, Any] = {}
-            for key, inner in sorted(item.items(), key=lambda kv: str(kv[0])):
-                mapping[str(key)] = None
-                stack.append((inner, mapping, str(key)))
-            parent[slot] = mapping
-        elif isinstance(item, list | tuple):
-            items: list[Any] = [None] * len(item)
-            stack.extend((inner, items, index) for index, inner in enumerate(item))
-            parent[slot] = items
-        else:
-            parent[slot] = _json_scalar(item)
-    return root[0]
-
-
-def _json_scalar(value: Any) -> Any:
-    """One leaf of metadata as a strict JSON value."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
