@@ -751,7 +751,10 @@ def _worker(conn: Connection, seeds: dict[str, list[Case]], seed: int, memory_mb
     workdir = Path(tempfile.mkdtemp(prefix="loganalyzer-fuzz-"))
     try:
         while True:
-            job = conn.recv()
+            try:
+                job = conn.recv()
+            except EOFError:  # the parent is gone
+                return
             if job is None:
                 return
             family, index = job

@@ -48,3 +48,22 @@ def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import pickle\nfrom yaml import load\neval('1')\n")
     assert len(_violations(bad)) == 3
+
+
+def test_log_json_is_parsed_only_by_the_depth_checked_loader() -> None:
+    # json.loads recurses per nesting level: a reader calling it directly on log text crashes
+    # with RecursionError on a 100,000-deep document (the fuzzer found one in each new reader).
+    allowed = {"ingest/text/files.py", "ingest/text/outline.py"}  # outline decodes one string token
+    offenders = []
+    for path in sorted((PACKAGE / "ingest").rglob("*.py")):
+        if path.relative_to(PACKAGE).as_posix() in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in {"loads", "load"}
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "json"
+            ):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == [], "use loganalyzer.ingest.text.files.load_json"

@@ -10,7 +10,6 @@ format's conventions.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from loganalyzer.ingest import naming
 from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource
 from loganalyzer.ingest.text import outline, vocab
-from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
+from loganalyzer.ingest.text.files import ends_with_terminator, load_json, physical_lines, read_text
 from loganalyzer.ingest.text.table import table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic, MetricKey, PositionUnit, Split
 
@@ -47,7 +46,7 @@ def head_records(head: bytes, limit: int = SNIFF_RECORDS) -> list[dict[str, Any]
     found: list[dict[str, Any]] = []
     for position, line in enumerate(lines[:limit]):
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except ValueError:
             if position == 0:
                 return []
@@ -69,7 +68,7 @@ def read_records(path: Path, label: str) -> Records:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except ValueError as exc:
             if number == len(lines) and not finished:
                 message, code = (

@@ -10,7 +10,6 @@ series; run and config facts are metadata. The directory is the run;
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RawSeries, RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
 from loganalyzer.ingest.text import outline
-from loganalyzer.ingest.text.files import read_json
+from loganalyzer.ingest.text.files import load_json, read_json
 from loganalyzer.model.run import Diagnostic
 
 FORMAT = "sacred"
@@ -130,7 +129,7 @@ def _run_facts(run_dir: Path) -> dict[str, Any]:
         if not path.is_file():
             continue
         try:
-            data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+            data = load_json(path.read_text(encoding="utf-8", errors="replace"))
         except (OSError, ValueError):
             continue
         if key == "run" and isinstance(data, dict):

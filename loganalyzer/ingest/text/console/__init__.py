@@ -24,7 +24,6 @@ Files whose extension says they are data (CSV, JSON) are left to their readers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from loganalyzer.ingest.text import outline
 from loganalyzer.ingest.text.console import generic, keras, mmcv, yolo
 from loganalyzer.ingest.text.console.text import Line, console_lines
 from loganalyzer.ingest.text.console.types import Parsed
-from loganalyzer.ingest.text.files import read_text
+from loganalyzer.ingest.text.files import load_json, read_text
 from loganalyzer.ingest.text.table import table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic
 
@@ -87,7 +86,7 @@ def _starts_json(text: str) -> bool:
     if not first.startswith(("{", "[")):
         return False
     try:
-        json.loads(first)
+        load_json(first)
     except ValueError:
         return False
     return True
