@@ -264,3 +264,20 @@ def test_a_ten_thousand_column_csv_is_recognised_read_and_analysed(tmp_path: Pat
     (run,) = api.load_runs(path).runs
     assert len(run.series) == 10_002
     assert run.get("validation.loss") is not None and run.get("validation.nothing") is None
+
+
+# --- OverflowError in mmengine._int on an infinite counter (a reader added after the first run) ---
+
+
+def test_mmengine_counters_ignore_non_finite_and_huge_numbers() -> None:
+    from loganalyzer.ingest.text import mmengine
+
+    assert [mmengine._int(v) for v in (3, 3.0, float("inf"), float("nan"), 1e308, True, "3")] == [
+        3,
+        3,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

@@ -20,12 +20,14 @@ step's at the same step, and no rule judges evaluation speed).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
 from loganalyzer.ingest.text import records as jsonlines
+from loganalyzer.ingest.text.table import MAX_INDEX
 
 FORMAT = "mmengine"
 
@@ -142,4 +144,6 @@ def _int(value: object) -> int | None:
     """An integer counter from a JSON value, or None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if isinstance(value, float) and not (math.isfinite(value) and abs(value) <= MAX_INDEX):
+        return None  # NaN, inf or 1e308 counts nothing (int() would raise)
     return int(value)
