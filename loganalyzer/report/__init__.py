@@ -5,8 +5,9 @@ Every reporter of ``check`` is a pure function
 :mod:`loganalyzer.report.options`); only the CLI writes files or stdout.
 ``REPORTERS`` maps each ``--format`` value to its function, and the key, the
 module and the CLI value match, so a reader finds every format here.
-``inventory`` and ``rulebook`` serve other commands and are not in the
-registry.
+``inventory``, ``rulebook`` and ``plot`` serve other commands and are not
+in the registry; ``html`` needs the curves ``analyze(curves=True)`` keeps
+and matplotlib (the ``report`` extra) for its charts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loganalyzer.model.finding import Analysis
-from loganalyzer.report import concise, github, gitlab, json, junit, markdown, sarif, terminal
+from loganalyzer.report import concise, github, gitlab, html, json, junit, markdown, sarif, terminal
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
 #: The shape every entry of :data:`REPORTERS` has.
@@ -29,6 +30,7 @@ REPORTERS: dict[str, Reporter] = {
     "github": github.render,
     "gitlab": gitlab.render,
     "markdown": markdown.render,
+    "html": html.render,
 }
 
 __all__ = ["DEFAULT_OPTIONS", "REPORTERS", "RenderOptions", "Reporter"]
