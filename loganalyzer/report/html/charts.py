@@ -45,6 +45,9 @@ _SPLIT_COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"
 #: A positive series spanning at least this ratio (max/min) is drawn on a log scale.
 _LOG_RANGE = 100.0
 
+#: Above this many drawn points the legend goes top right instead of searching for the emptiest spot.
+_BEST_LEGEND_POINTS = 1000
+
 _FINDING_GROUP = re.compile(r'<g id="lafinding-(\d+)-([a-z0-9-]+)"')
 
 
@@ -164,7 +167,7 @@ def draw_figure(curves: RunCurves, findings: Sequence[tuple[int, Finding]], fmt:
     """All charts of one run stacked in one image (``loganalyzer plot``)."""
     specs = plan(curves)
     span = _x_span(curves)
-    figure = _figure(height=max(1, len(specs)) * FIGURE_SIZE[1])
+    figure = _figure(height=max(1, len(specs)) * FIGURE_SIZE[1], stacked=True)
     for position, spec in enumerate(specs, start=1):
         axes = figure.add_subplot(len(specs), 1, position)
         _draw(axes, spec, curves.x_label)
@@ -197,12 +200,17 @@ def tag_findings(svg: str, codes: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _figure(height: float = FIGURE_SIZE[1]) -> Figure:
+def _figure(height: float = FIGURE_SIZE[1], *, stacked: bool = False) -> Figure:
+    """A figure; single charts get fixed margins (constrained layout costs ~40% of drawing time)."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ChartsUnavailable(INSTALL_HINT) from None
-    return Figure(figsize=(FIGURE_SIZE[0], height), dpi=100, layout="constrained")
+    if stacked:
+        return Figure(figsize=(FIGURE_SIZE[0], height), dpi=100, layout="constrained")
+    figure = Figure(figsize=(FIGURE_SIZE[0], height), dpi=100)
+    figure.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.16)
+    return figure
 
 
 def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
@@ -281,7 +289,11 @@ def _finish(axes: Axes, spec: ChartSpec, span: tuple[float, float] | None) -> No
     axes.tick_params(labelsize=8)
     handles, _ = axes.get_legend_handles_labels()
     if handles:
-        axes.legend(fontsize=7, loc="best", framealpha=0.85)
+        # "best" scans every drawn point for overlaps: fine for epochs, slow for long step logs.
+        points = sum(len(curve.value) for curve in spec.curves)
+        axes.legend(
+            fontsize=7, loc="best" if points <= _BEST_LEGEND_POINTS else "upper right", framealpha=0.85
+        )
 
 
 def _save(figure: Figure, fmt: str, salt: str) -> bytes:
