@@ -14,6 +14,7 @@ STYLE = """
   .la { --fg: #e6edf3; --muted: #9da7b3; --bg: #0d1117; --panel: #161b22; --border: #30363d;
     --error: #ff7b72; --warning: #d29922; --info: #58a6ff; --code: #1f2630; }
   .la .chart svg, .la .chart img { filter: invert(0.9) hue-rotate(180deg); }
+  .la .chart { background: #1a1a1a; }
 }
 .la { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
   background: var(--bg); max-width: 1500px; margin: 0 auto; padding: 0 1rem 2rem; }
@@ -31,11 +32,11 @@ STYLE = """
 .la .chart { margin: 0; background: #fff; border: 1px solid var(--border); border-radius: 6px;
   padding: .25rem; break-inside: avoid; }
 .la .chart svg { width: 100%; height: auto; display: block; }
-.la .chart figcaption { font-size: .8rem; color: #57606a; padding: 0 .4rem .2rem; }
+.la .chart figcaption { font-size: .8rem; color: var(--muted); padding: 0 .4rem .2rem; }
 .la table { border-collapse: collapse; width: 100%; font-size: .88rem; margin: .4rem 0; }
 .la th, .la td { border-bottom: 1px solid var(--border); padding: .25rem .5rem; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
-.la th { background: var(--panel); position: sticky; top: 0; }
+.la th { background: var(--panel); position: sticky; top: 0; overflow-wrap: normal; }
 .la th.sortable { cursor: pointer; user-select: none; }
 .la th.sortable::after { content: " \\2195"; color: var(--muted); }
 .la td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -62,6 +63,7 @@ STYLE = """
   .la input[type=search] { display: none; }
   .la details { display: block; }
   .la .chart svg { filter: none; }
+  .la .chart { background: #fff; }
   .la h2 { break-before: page; }
 }
 """
