@@ -235,6 +235,15 @@ def _memory(axes: Axes, curve: Curve, finding: Finding, index: int) -> bool:
     return True
 
 
+#: Up to this many units are drawn as bars; more (a dense per-step log) as thin lines.
+MAX_BARS = 200
+
+
+def bar_positions(durations: Durations) -> list[float]:
+    """Where each unit's bar stands: its epoch when known, else its step."""
+    return [e if math.isfinite(e) else s for e, s in zip(durations.epoch, durations.step, strict=True)]
+
+
 #: Bar positions named in SE001's ``where`` (``epochs 8, 17`` or ``step 960``).
 _WHERE = re.compile(r"^(epoch|step)s?\s+([\d.,\s]+)")
 
@@ -253,12 +262,23 @@ def slow_units(finding: Finding, durations: Durations) -> list[int]:
 def _slow(axes: Axes, durations: Durations, finding: Finding, index: int) -> bool:
     """Slow bars in red against the median line (SE001), or the slowing span and early pace (SE002)."""
     bars: Sequence[object] = axes.containers[0] if axes.containers else []
+    positions = bar_positions(durations)
     drawn = False
     for k in slow_units(finding, durations):
         if k < len(bars):
             patch = bars[k]
             patch.set_color(PROBLEM)  # type: ignore[attr-defined]
             patch.set_gid(_gid(index, f"slow-{k}"))  # type: ignore[attr-defined]
+            drawn = True
+        elif k < len(positions):  # many units are drawn as lines: overdraw the slow one in red
+            axes.vlines(
+                [positions[k]],
+                0,
+                [durations.seconds[k]],
+                color=PROBLEM,
+                linewidth=1.5,
+                gid=_gid(index, f"slow-{k}"),
+            )
             drawn = True
     median = number(finding, "median_seconds")
     if median is not None:

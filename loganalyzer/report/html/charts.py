@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from loganalyzer.model.curves import Curve, Durations, RunCurves
 from loganalyzer.model.finding import Finding
 from loganalyzer.report.html import _escape
-from loganalyzer.report.html.annotations import annotate, slow_units
+from loganalyzer.report.html.annotations import MAX_BARS, annotate, bar_positions, slow_units
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -243,13 +243,13 @@ def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
         axes.set_yscale("log")
     axes.set_xlabel(x_label)
     if notes:
-        axes.text(
-            0.99,
-            0.99,
-            "downsampled for drawing (min/max per bucket kept): " + "; ".join(notes),
+        axes.text(  # above the plot, right-aligned: the title sits on the left, the legend inside
+            1.0,
+            1.015,
+            "downsampled for drawing, min/max per bucket kept: " + "; ".join(notes),
             transform=axes.transAxes,
             ha="right",
-            va="top",
+            va="bottom",
             fontsize=6.5,
             color="#555555",
             gid="downsampled-note",
@@ -257,9 +257,14 @@ def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
 
 
 def _draw_bars(axes: Axes, durations: Durations) -> None:
-    positions = [e if math.isfinite(e) else s for e, s in zip(durations.epoch, durations.step, strict=True)]
-    colours = ["#9ecae1"] * len(positions)
-    axes.bar(positions, durations.seconds, color=colours, width=_bar_width(positions), label=durations.origin)
+    """One bar per unit; past :data:`MAX_BARS` units, thin lines (one collection, not a patch each)."""
+    positions = bar_positions(durations)
+    if len(positions) <= MAX_BARS:
+        axes.bar(
+            positions, durations.seconds, color="#9ecae1", width=_bar_width(positions), label=durations.origin
+        )
+    else:
+        axes.vlines(positions, 0, durations.seconds, color="#6baed6", linewidth=0.8, label=durations.origin)
     axes.set_xlabel("epoch" if all(math.isfinite(e) for e in durations.epoch) else "step")
 
 
