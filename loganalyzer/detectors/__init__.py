@@ -15,15 +15,15 @@ from loganalyzer.model.finding import Detector
 
 #: Every detector by the key a rule file names in ``detector = ...``, with its evidence shape.
 DETECTORS: dict[str, Detector] = {
-    "epoch_slowdown": Detector(performance.epoch_slowdown),
+    "epoch_slowdown": Detector(performance.epoch_slowdown, performance.EpochSlowdownEvidence),
     "generalization_gap": Detector(generalization.generalization_gap),
     "loss_explosion": Detector(divergence.loss_explosion),
     "loss_spike": Detector(spikes.loss_spike),
-    "memory_growth": Detector(resources.memory_growth),
+    "memory_growth": Detector(resources.memory_growth, resources.MemoryGrowthEvidence),
     "non_finite_loss": Detector(divergence.non_finite_loss),
     "overfitting": Detector(generalization.overfitting),
-    "slow_epochs": Detector(performance.slow_epochs),
-    "underfitting": Detector(convergence.underfitting),
+    "slow_epochs": Detector(performance.slow_epochs, performance.SlowEpochsEvidence),
+    "underfitting": Detector(convergence.underfitting, convergence.UnderfittingEvidence),
     "validation_loss_spike": Detector(spikes.validation_loss_spike),
 }
 

@@ -47,7 +47,8 @@ def _common_zeros(n: int) -> int:
 def _log(values: np.ndarray) -> np.ndarray:
     """Take the natural log, mapping exact zeros to -inf without a warning."""
     with np.errstate(divide="ignore"):
-        return np.log(values)
+        logged: np.ndarray = np.log(values)
+    return logged
 
 
 def _quantum(values: np.ndarray) -> float:
@@ -135,7 +136,8 @@ def _window_median(x: np.ndarray, first: int, last: int, *, stride: int) -> np.n
     ok = np.isfinite(medians)
     if not ok.any():
         return np.full(n, np.nan)
-    return np.interp(np.arange(n), anchors[ok], medians[ok])
+    filled: np.ndarray = np.interp(np.arange(n), anchors[ok], medians[ok])
+    return filled
 
 
 def _local_noise(y: np.ndarray, half: int) -> np.ndarray:
@@ -262,7 +264,8 @@ def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.n
     # N tested points, of which N p lie below a tenth of their level (counted as at least one).
     deep = max(int(np.count_nonzero(tested & (ratio <= 0.1))), 1)
     expected = np.nan_to_num(deep * ratio / 0.1, nan=np.inf)
-    return expected < alpha
+    below: np.ndarray = expected < alpha
+    return below
 
 
 def _events(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -472,12 +475,12 @@ def validation_loss_spike(
     significant = [
         evidence
         for evidence in _neighbour_jumps(series, neighbour_ratio, neighbour_z, alpha)
-        if not any(a <= int(evidence.values["step"] or 0) <= b for a, b in steps_covered)  # type: ignore[arg-type]
+        if not any(a <= int(evidence.values["step"] or 0) <= b for a, b in steps_covered)
         and (evidence.start_step, evidence.end_step) not in covered
     ]
     events = sorted(large + significant, key=lambda e: e.start_step or 0)
     if len(events) > max_events:
-        events = sorted(events, key=lambda e: -float(e.values["excess_ratio"] or 0))[:max_events]  # type: ignore[arg-type]
+        events = sorted(events, key=lambda e: -float(e.values["excess_ratio"] or 0))[:max_events]
         events.sort(key=lambda e: e.start_step or 0)
     total = len(large) + len(significant)
     return [

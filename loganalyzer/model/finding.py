@@ -9,40 +9,19 @@ mappings of them), so reporters never need NumPy, pandas or the Run.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from loganalyzer.errors import InputError
 from loganalyzer.model.curves import RunCurves
-
-if TYPE_CHECKING:
-    from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic
+from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
 
 #: A JSON-native scalar that evidence may carry.
 EvidenceValue = str | int | float | bool | None
-
-
-class Severity(enum.IntEnum):
-    """How bad a finding is. Ordered: ``info < warning < error``."""
-
-    INFO = 10
-    WARNING = 20
-    ERROR = 30
-
-    @property
-    def label(self) -> str:
-        """The lower-case name used in output and configuration."""
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        """``"warning"`` -> ``Severity.WARNING``; ValueError on anything else."""
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"severity must be one of info, warning, error (got {text!r})") from None
 
 
 @dataclass(frozen=True)
@@ -55,6 +34,9 @@ class Evidence:
     documented by each detector and used by the rule's message template).
     ``point`` is the index into the series of the point that best locates the
     problem (the onset), so reporters can point at a CSV line or record.
+    ``severity`` is None (the rule's severity) unless the rule's own
+    parameters grade the finding, as MG001 does with the projected time to a
+    memory limit; a severity the user configures for the rule still wins.
     """
 
     metric: str
@@ -62,6 +44,7 @@ class Evidence:
     end_step: int | None
     values: Mapping[str, EvidenceValue]
     point: int | None = None
+    severity: Severity | None = None
 
 
 def evidence_values(measured: Any) -> dict[str, EvidenceValue]:
@@ -214,20 +197,7 @@ class RunInfo:
     sources: tuple[str, ...]
     metrics: tuple[str, ...]
     points: int
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An input path that could not be read at all.
-
-    ``kind`` is ``unreadable`` (missing, unreadable, corrupt beyond use) or
-    ``unrecognised`` (a readable file that is not a training log).
-    """
-
-    path: str
-    message: str
-    kind: str = "unreadable"
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,7 +216,7 @@ class Analysis:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     rule_errors: tuple[RuleError, ...] = ()
-    input_errors: tuple[InputProblem, ...] = ()
+    input_errors: tuple[InputError, ...] = ()
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
     passed_over: tuple[str, ...] = ()

@@ -129,7 +129,7 @@ def _run_section(analysis: Analysis, row: RunSummary, index: dict[int, int], *, 
         parts.append(_inventory(curves))
     if info is not None and info.diagnostics:
         notes = "".join(
-            f"<li>{text(d.get('source', ''))}: {text(d.get('message', ''))}</li>" for d in info.diagnostics
+            f"<li><code>{text(d.source)}</code>: {text(d.message)}</li>" for d in info.diagnostics
         )
         parts.append(f"<h3>Reading notes</h3><ul>{notes}</ul>")
     skipped = sorted((s for s in analysis.skipped if s.run == row.run), key=lambda s: (s.rule, s.reason))
