@@ -136,12 +136,13 @@ def table(rows: Iterable[RunSummary]) -> str:
         )
         best = "" if row.best_validation is None else f"{row.best_validation:.4g}"
         best_title = text(row.best_metric)
+        best_label = f' <span class="muted">{text(row.best_metric.partition(".")[2])}</span>' if best else ""
         wasted = "" if row.wasted is None else f"{row.wasted} {text(row.wasted_unit)}s"
         total = sum(row.problems.values())
         body.append(
             f'<tr><td><a href="#{token(row.anchor)}">{text(row.run)}</a></td>'
             f'<td class="num" data-sort="{total}">{total}</td>{cells}'
-            f'<td class="num" data-sort="{best}" title="{best_title}">{best}</td>'
+            f'<td class="num" data-sort="{best}" title="{best_title}">{best}{best_label}</td>'
             f'<td class="num" data-sort="{row.wasted if row.wasted is not None else ""}">{wasted}</td>'
             f"<td>{sparkline(row.sparkline)}</td></tr>"
         )
