@@ -34,13 +34,14 @@ def explosion(run: Run) -> list[Evidence]:
 
 
 def lasting_jump(seed: int, factor: float, onset_fraction: float, n: int = 1500) -> np.ndarray:
-    """Per-step minibatch loss whose level jumps ``factor``x and settles far above, never coming back."""
+    """Per-step minibatch loss that jumps ``factor``x and settles at ``factor / 5`` times its level before."""
     rng = np.random.default_rng(seed)
     curve = decay(n, 2.3, 0.05, n / 10)
     onset = int(onset_fraction * n)
     after = np.arange(n - onset, dtype=float)
-    settled = 0.05 * factor / 5.0
-    curve[onset:] = settled + (0.05 * factor - settled) * np.exp(-after / 30.0)
+    before = float(curve[onset])
+    settled = before * factor / 5.0
+    curve[onset:] = settled + (before * factor - settled) * np.exp(-after / 30.0)
     return curve * rng.gamma(16, 1 / 16, n)
 
 
