@@ -13,6 +13,10 @@ import numpy as np
 from bench.cases._build import LabelledCase, memory_run
 
 
+#: What a lasting jump must not be reported as instead of (or next to) divergence.
+_NOT_DIVERGENCE = {"loss-spike", "overfitting", "underfitting"}
+
+
 def _decay(n: int, start: float, floor: float, tau: float) -> np.ndarray:
     t = np.arange(n, dtype=float)
     return floor + (start - floor) * np.exp(-t / tau)
@@ -35,7 +39,9 @@ def lasting_jump(seed: int) -> LabelledCase:
     curve[onset:] = 0.05 * (40.0 + 260.0 * np.exp(-after / 30.0))
     loss = _minibatch(curve, rng, batch=16)
     run = memory_run(f"lasting-jump-{seed}", steps=np.arange(n), loss=loss)
-    return LabelledCase(run.name, run, expect={"divergence"}, absent={"loss-spike", "overfitting"})
+    return LabelledCase(
+        run.name, run, expect={"divergence"}, absent={"loss-spike", "overfitting", "underfitting"}
+    )
 
 
 def clamped_component(seed: int) -> LabelledCase:
@@ -48,7 +54,9 @@ def clamped_component(seed: int) -> LabelledCase:
     val = _wobble(_decay(n, 1.5, 0.12, 8), rng, 0.04)
     val[onset:] = 2.2 * np.exp(0.02 * rng.standard_normal(n - onset))
     run = memory_run(f"clamped-component-{seed}", loss=box + cls, val_loss=val)
-    return LabelledCase(run.name, run, expect={"divergence"}, absent={"loss-spike", "overfitting"})
+    return LabelledCase(
+        run.name, run, expect={"divergence"}, absent={"loss-spike", "overfitting", "underfitting"}
+    )
 
 
 def falling_from_first_point(seed: int) -> LabelledCase:

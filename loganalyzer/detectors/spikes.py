@@ -47,7 +47,8 @@ def _common_zeros(n: int) -> int:
 def _log(values: np.ndarray) -> np.ndarray:
     """Take the natural log, mapping exact zeros to -inf without a warning."""
     with np.errstate(divide="ignore"):
-        return np.log(values)
+        logged: np.ndarray = np.log(values)
+    return logged
 
 
 def _quantum(values: np.ndarray) -> float:
@@ -197,7 +198,8 @@ def _window_median(x: np.ndarray, first: int, last: int, *, stride: int) -> np.n
     ok = np.isfinite(medians)
     if not ok.any():
         return np.full(n, np.nan)
-    return np.interp(np.arange(n), anchors[ok], medians[ok])
+    interpolated: np.ndarray = np.interp(np.arange(n), anchors[ok], medians[ok])
+    return interpolated
 
 
 def _local_noise(y: np.ndarray, half: int) -> np.ndarray:
@@ -267,22 +269,22 @@ def _flag_points(
     scan: _SpikeScan,
     values: np.ndarray,
     min_ratio: float,
-    dip_ratio: float | None,
+    drop_ratio: float | None,
     alpha: float | None,
     large_ratio: float | None = None,
 ) -> np.ndarray:
-    """Mark spike points +1, dip points -1, everything else 0.
+    """Mark spike points +1, drop points -1, everything else 0.
 
     A spike clears the heavy-tail floor ``z_floor`` with at least
     ``min_ratio``; a jump of at least ``large_ratio`` (half an order of
     magnitude) only needs the family-wise bound: minibatch noise that big is
     not heavy tails any more.
 
-    A dip is a batch whose loss collapses orders of magnitude below the local
+    A drop is a batch whose loss collapses orders of magnitude below the local
     level (exactly zero among losses of 0.1): the mark of a degenerate or
-    corrupted batch. Log space stretches the neighbourhood of zero, so a dip
+    corrupted batch. Log space stretches the neighbourhood of zero, so a drop
     must also be unexpected under the series' own lower tail (see
-    :func:`_unexpected_dips`). On a coarse logging grid the ratio must hold
+    :func:`_unexpected_drops`). On a coarse logging grid the ratio must hold
     even if rounding raised the value and lowered the level by half a grid
     step each.
     """
@@ -295,17 +297,17 @@ def _flag_points(
             level = np.exp(np.maximum(scan.before, scan.after))
             up &= (values - 0.5 * quantum) >= min_ratio * (level + 0.5 * quantum)
         down = np.zeros(values.size, dtype=bool)
-        if dip_ratio is not None:
-            down = (scan.z_down <= -scan.threshold) & (scan.down <= -math.log(dip_ratio))
+        if drop_ratio is not None:
+            down = (scan.z_down <= -scan.threshold) & (scan.down <= -math.log(drop_ratio))
     if down.any():
-        down &= _unexpected_dips(scan, values, alpha if alpha is not None else 0.01)
+        down &= _unexpected_drops(scan, values, alpha if alpha is not None else 0.01)
     flags = np.zeros(values.size, dtype=np.int8)
     flags[up] = 1
     flags[down] = -1
     return flags
 
 
-def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.ndarray:
+def _unexpected_drops(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.ndarray:
     """Mark points whose fall below the local level is too deep for the series' own lower tail.
 
     Suppose the loss has no more probability mass near zero than it already
@@ -313,9 +315,9 @@ def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.n
     conservative model: a minibatch mean has a density that vanishes at
     zero). If a fraction p of the tested points fall below a tenth of the
     level, about ``tested * p * (r / 0.1)`` points are expected below a
-    fraction r of it by chance; a dip counts only when that is below
+    fraction r of it by chance; a drop counts only when that is below
     ``alpha``. Batches of one example (an exponential-like loss) have heavy
-    lower tails and so produce no dips; a value rounded to zero by a coarse
+    lower tails and so produce no drops; a value rounded to zero by a coarse
     logging grid counts as half a grid step.
     """
     tested = np.isfinite(scan.z_down)
@@ -324,7 +326,8 @@ def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.n
     # N tested points, of which N p lie below a tenth of their level (counted as at least one).
     deep = max(int(np.count_nonzero(tested & (ratio <= 0.1))), 1)
     expected = np.nan_to_num(deep * ratio / 0.1, nan=np.inf)
-    return expected < alpha
+    unexpected: np.ndarray = expected < alpha
+    return unexpected
 
 
 def _events(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -396,7 +399,7 @@ class _Scan:
     z_floor: float
     alpha: float | None
     min_ratio: float
-    dip_ratio: float | None
+    drop_ratio: float | None
     window_fraction: float
     min_window: int
     max_window: int
@@ -423,7 +426,7 @@ def _scan_events(series: Series, settings: _Scan, direction: int, shape: type[_J
     window = _spike_window(values.size, settings.window_fraction, settings.min_window, settings.max_window)
     scan = _scan_spikes(values, window=window, z_floor=settings.z_floor, alpha=settings.alpha)
     flags = _flag_points(
-        scan, values, settings.min_ratio, settings.dip_ratio, settings.alpha, settings.large_ratio
+        scan, values, settings.min_ratio, settings.drop_ratio, settings.alpha, settings.large_ratio
     )
     events = [event for event in _events(flags) if flags[event[0]] == direction]
 
