@@ -12,7 +12,6 @@ import numpy as np
 
 from bench.cases._build import LabelledCase, memory_run
 
-
 #: What a lasting jump must not be reported as instead of (or next to) divergence.
 _NOT_DIVERGENCE = {"loss-spike", "overfitting", "underfitting"}
 
