@@ -19,7 +19,7 @@ from loganalyzer.detectors import DETECTORS
 from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.engine.runner import run_rules
 from loganalyzer.engine.settings import Settings
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.run import Run
 
 

@@ -79,3 +79,55 @@ def test_imports_respect_the_layers(path: Path) -> None:
 
 def test_every_layer_is_declared() -> None:
     assert {layer_of(p) for p in SOURCES} <= set(ALLOWED)
+
+
+def module_name(path: Path) -> str:
+    relative = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(parts)
+
+
+def resolved_imports(path: Path, known: set[str]) -> set[str]:
+    """The loganalyzer modules ``path`` imports, ``from package import module`` resolved to the module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                if candidate in known:
+                    found.add(candidate)
+                elif node.module in known:
+                    found.add(node.module)
+    return found
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    """Modules import each other in one direction only, within a layer too (imports in functions count)."""
+    modules = {module_name(path): path for path in SOURCES}
+    known = set(modules)
+    graph = {name: resolved_imports(path, known) - {name} for name, path in modules.items()}
+    # A package's __init__ importing its own modules is how registries are built, not a cycle;
+    # a module importing its package's __init__ back is. Drop the downward package -> member edges.
+    for name in graph:
+        graph[name] = {target for target in graph[name] if not target.startswith(name + ".")}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                cycle = [*stack[stack.index(target) :], target]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)

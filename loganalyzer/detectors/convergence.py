@@ -283,7 +283,7 @@ def _chance_classes(
     within ``tolerance`` (relative) of ln(C); among several such C the one
     that fits loss and accuracy together best is returned.
     """
-    candidates = set()
+    candidates: set[int] = set()
     if accuracy is not None and 0 < accuracy <= 0.5 * (1.0 + accuracy_slack):
         low = max(2, math.ceil(1.0 / (accuracy * (1.0 + accuracy_slack))))
         high = math.floor(1.0 / (accuracy * (1.0 - accuracy_slack)))

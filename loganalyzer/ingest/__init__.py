@@ -1,7 +1,7 @@
 """ingest: turns files into Runs; knows formats, knows nothing about rules.
 
 Discovery finds the files and groups them into runs; a reader per format
-parses them; :func:`loganalyzer.ingest._build.build_run` names, merges and
+parses them; :func:`loganalyzer.ingest.build.build_run` names, merges and
 orders what the readers found. The registries below are the whole set of
 readers: TensorBoard event files are recognised by name (or, for a file given
 explicitly, by content), text logs by content, asking the readers of
@@ -15,20 +15,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import hf_trainer, jsonl, keras_csv, keras_json, tensorboard
-from loganalyzer.ingest._build import build_run
-from loganalyzer.ingest.discover import TENSORBOARD_FORMAT, discover
-from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.build import build_run
+from loganalyzer.ingest.discover import discover
+from loganalyzer.ingest.source import LogSource, Reader, ReadOptions
+from loganalyzer.ingest.tensorboard import reader as tensorboard
+from loganalyzer.ingest.text import hf_trainer, jsonl, keras_csv, keras_json
 from loganalyzer.model.run import MetricKey, Run
 
 #: Text readers, asked in this order whether they recognise a file.
-TEXT_READERS = (hf_trainer, keras_json, jsonl, keras_csv)
+TEXT_READERS: tuple[Reader, ...] = (hf_trainer, keras_json, jsonl, keras_csv)
 
 #: Reading options when the caller gives none.
 DEFAULT_READ_OPTIONS = ReadOptions()
 
 #: Every reader by its FORMAT name.
-READERS = {TENSORBOARD_FORMAT: tensorboard, **{reader.FORMAT: reader for reader in TEXT_READERS}}
+READERS: dict[str, Reader] = {
+    tensorboard.FORMAT: tensorboard,
+    hf_trainer.FORMAT: hf_trainer,
+    keras_json.FORMAT: keras_json,
+    jsonl.FORMAT: jsonl,
+    keras_csv.FORMAT: keras_csv,
+}
 
 
 @dataclass(frozen=True)
@@ -74,4 +81,13 @@ def load_runs(
     return LoadResult(tuple(runs), tuple(errors), found.passed_over)
 
 
-__all__ = ["READERS", "TEXT_READERS", "LoadResult", "LogSource", "ReadOptions", "load_runs", "read_source"]
+__all__ = [
+    "READERS",
+    "TEXT_READERS",
+    "LoadResult",
+    "LogSource",
+    "ReadOptions",
+    "Reader",
+    "load_runs",
+    "read_source",
+]

@@ -17,11 +17,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from loganalyzer.errors import InputError, UnrecognisedInput
 from loganalyzer.ingest import naming
-from loganalyzer.ingest.source import HEAD_BYTES, LogSource
+from loganalyzer.ingest.source import HEAD_BYTES, LogSource, Reader
 from loganalyzer.model.run import Split
 
 TENSORBOARD_FORMAT = "tensorboard"
@@ -69,8 +68,8 @@ def is_event_file(path: Path) -> bool:
 
 def discover(
     paths: Sequence[str | os.PathLike[str]],
-    text_readers: Sequence[ModuleType],
-    event_reader: ModuleType | None = None,
+    text_readers: Sequence[Reader],
+    event_reader: Reader | None = None,
 ) -> Discovery:
     """Walk ``paths`` and return one source per run, sorted by run name.
 
@@ -141,7 +140,7 @@ def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
 
 
 def _walk_directory(
-    root: Path, label: str, text_readers: Sequence[ModuleType], passed_over: list[str]
+    root: Path, label: str, text_readers: Sequence[Reader], passed_over: list[str]
 ) -> list[LogSource]:
     """Every run below ``root``: event-file runs grouped by directory, text logs per file."""
     event_dirs: dict[Path, list[Path]] = {}
@@ -234,13 +233,13 @@ def _mentions_loss(path: Path) -> bool:
         return False
 
 
-def _sniffs(reader: ModuleType, path: Path) -> bool:
+def _sniffs(reader: Reader, path: Path) -> bool:
     """Whether ``reader`` recognises ``path`` from its first bytes."""
     with path.open("rb") as handle:
         return bool(reader.sniff(path, handle.read(HEAD_BYTES)))
 
 
-def _sniff_text(path: Path, text_readers: Iterable[ModuleType]) -> str | None:
+def _sniff_text(path: Path, text_readers: Iterable[Reader]) -> str | None:
     """The FORMAT of the first text reader that recognises ``path``, or None."""
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)

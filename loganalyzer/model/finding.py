@@ -9,38 +9,18 @@ mappings of them), so reporters never need NumPy, pandas or the Run.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.errors import InputError
+from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic
+from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
 
 #: A JSON-native scalar that evidence may carry.
 EvidenceValue = str | int | float | bool | None
-
-
-class Severity(enum.IntEnum):
-    """How bad a finding is. Ordered: ``info < warning < error``."""
-
-    INFO = 10
-    WARNING = 20
-    ERROR = 30
-
-    @property
-    def label(self) -> str:
-        """The lower-case name used in output and configuration."""
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        """``"warning"`` -> ``Severity.WARNING``; ValueError on anything else."""
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"severity must be one of info, warning, error (got {text!r})") from None
 
 
 @dataclass(frozen=True)
@@ -212,20 +192,7 @@ class RunInfo:
     sources: tuple[str, ...]
     metrics: tuple[str, ...]
     points: int
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An input path that could not be read at all.
-
-    ``kind`` is ``unreadable`` (missing, unreadable, corrupt beyond use) or
-    ``unrecognised`` (a readable file that is not a training log).
-    """
-
-    path: str
-    message: str
-    kind: str = "unreadable"
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,7 +209,7 @@ class Analysis:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     rule_errors: tuple[RuleError, ...] = ()
-    input_errors: tuple[InputProblem, ...] = ()
+    input_errors: tuple[InputError, ...] = ()
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
     passed_over: tuple[str, ...] = ()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from loganalyzer.ingest import tensorboard
 from loganalyzer.ingest.discover import is_event_file
 from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.tensorboard import reader as tensorboard
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 ROOTS = (SHARED / "corpus", SHARED / "real-logs")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.run import Run
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from loganalyzer.detectors import _durations
 from loganalyzer.detectors._durations import epoch_durations
 from loganalyzer.detectors.performance import epoch_slowdown, slow_epochs
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run

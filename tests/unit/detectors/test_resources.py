@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loganalyzer.detectors.resources import memory_growth
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run

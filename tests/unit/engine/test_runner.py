@@ -6,7 +6,7 @@ import numpy as np
 
 from loganalyzer.engine.runner import run_rules
 from loganalyzer.engine.settings import Settings
-from loganalyzer.ingest._build import RawSeries, RunParts, build_run
+from loganalyzer.ingest.build import RawSeries, RunParts, build_run
 from loganalyzer.model.finding import Detector, Evidence, MissingInput, Severity
 from loganalyzer.model.rule import RemedySpec, RulePack, RuleSpec
 from loganalyzer.model.run import PositionUnit, Run

@@ -10,7 +10,7 @@ final summary (``train_runtime``, ``total_flos``, ``train_loss``). The summary's
 the last step, replace the last real loss and fake a jump, so the summary
 goes to metadata with the top-level facts (``best_metric``, ``global_step`` ...),
 never into a series. Entries keep the line where they start, found by
-:func:`loganalyzer.ingest._textjson.scan` on the same text.
+:func:`loganalyzer.ingest.text.outline.scan` on the same text.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import _textjson
-from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import read_json
-from loganalyzer.ingest._texttable import table_from_records, to_run_parts
+from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.text import outline
+from loganalyzer.ingest.text.files import read_json
+from loganalyzer.ingest.text.table import table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "hf-trainer-state"
@@ -58,10 +58,10 @@ METADATA_KEYS = (
 
 def sniff(path: Path, head: bytes) -> bool:
     """Recognise a JSON object with a top-level ``log_history`` list, as every trainer state has."""
-    if not _textjson.first_line_is_object(head):
+    if not outline.first_line_is_object(head):
         return False
-    outline = _textjson.scan(_textjson.head_text(head))
-    return outline.top == "object" and outline.keys.get("log_history") == "array"
+    shape = outline.scan(outline.head_text(head))
+    return shape.top == "object" and shape.keys.get("log_history") == "array"
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
@@ -110,7 +110,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
 
 def _entry_lines(text: str, expected: int) -> list[int] | None:
     """Find the 1-based line where each ``log_history`` entry starts; None if they cannot be matched."""
-    offsets = _textjson.scan(text, offsets_of="log_history").element_offsets
+    offsets = outline.scan(text, offsets_of="log_history").element_offsets
     if len(offsets) != expected:
         return None
     lines = []

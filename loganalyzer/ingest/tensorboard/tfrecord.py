@@ -22,7 +22,7 @@ memory stays bounded however large the file is. In each window:
    everything after it, cannot be trusted.
 3. With ``verify_data_crc``, every data checksum is verified. The block is
    checked as a whole first: each stored CRC is written back in raw form
-   after its data (see :func:`loganalyzer.ingest._crc32c.raw_crc`), so an
+   after its data (see :func:`loganalyzer.ingest.tensorboard.crc32c.raw_crc`), so an
    intact block leaves a zero CRC register after one pass of the C CRC. A
    single damaged record always leaves a non-zero register; only if the
    register is non-zero are records checked one by one to find the damaged
@@ -46,7 +46,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from loganalyzer.ingest import _crc32c
+from loganalyzer.ingest.tensorboard import crc32c
 
 #: Bytes read per window. Large enough that per-window overhead is negligible,
 #: small enough that the per-record arrays of one window (some 20,000 records
@@ -112,7 +112,8 @@ class ByteReader:
 
     def u8(self, at: np.ndarray) -> np.ndarray:
         """Return the byte at each offset."""
-        return self.bytes[np.minimum(at, self._last_byte)]
+        found: np.ndarray = self.bytes[np.minimum(at, self._last_byte)]
+        return found
 
     def u64(self, at: np.ndarray) -> np.ndarray:
         """Return the little-endian uint64 at each offset."""
@@ -122,7 +123,8 @@ class ByteReader:
         low = self._words[word]
         high = self._words[word + 1]
         # high << (64 - shift), written so that shift == 0 gives 0 rather than an over-wide shift
-        return (low >> shift) | ((high << np.uint64(1)) << (np.uint64(63) - shift))
+        joined: np.ndarray = (low >> shift) | ((high << np.uint64(1)) << (np.uint64(63) - shift))
+        return joined
 
     def u32(self, at: np.ndarray) -> np.ndarray:
         """Return the little-endian uint32 at each offset."""
@@ -163,7 +165,7 @@ class RecordBlock:
         begin = int(self.starts[index]) + HEADER_BYTES
         end = begin + int(self.lengths[index])
         (stored,) = _CRC.unpack_from(self.buffer, end)
-        return _crc32c.masked_crc32c(bytes(self.buffer[begin:end])) == stored
+        return bool(crc32c.masked_crc32c(bytes(self.buffer[begin:end])) == stored)
 
 
 def looks_like_tfrecord(head: bytes) -> bool:
@@ -176,13 +178,13 @@ def looks_like_tfrecord(head: bytes) -> bool:
         return False
     (length,) = _LENGTH.unpack_from(head, 0)
     (stored,) = _CRC.unpack_from(head, 8)
-    if _crc32c.masked_crc32c(head[:8]) != stored:
+    if crc32c.masked_crc32c(head[:8]) != stored:
         return False
     end = HEADER_BYTES + length
     if end + FOOTER_BYTES > len(head):
         return True
     (stored_data,) = _CRC.unpack_from(head, end)
-    return _crc32c.masked_crc32c(head[HEADER_BYTES:end]) == stored_data
+    return bool(crc32c.masked_crc32c(head[HEADER_BYTES:end]) == stored_data)
 
 
 def scan_window(buffer: bytes | bytearray, limit: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -335,7 +337,7 @@ def _read_at(handle: BinaryIO, offset: int, buffer: bytearray, wanted: int) -> i
     view = memoryview(buffer)
     got = 0
     while got < wanted:
-        chunk = handle.readinto(view[got:wanted])
+        chunk = handle.readinto(view[got:wanted])  # type: ignore[attr-defined]  # raw files have readinto
         if not chunk:
             break
         got += chunk
@@ -360,7 +362,7 @@ def _first_record_size(
         return 0, _tail_problem(buffer, 0, got, offset)
     (length,) = _LENGTH.unpack_from(buffer, 0)
     (stored,) = _CRC.unpack_from(buffer, 8)
-    if _crc32c.masked_crc32c(bytes(buffer[:8])) != stored:
+    if crc32c.masked_crc32c(bytes(buffer[:8])) != stored:
         return 0, _length_crc_problem(offset, length)
     needed = OVERHEAD_BYTES + length
     if needed > size - offset or at_end:
@@ -380,7 +382,7 @@ def _tail_problem(buffer: bytearray, stop: int, got: int, offset: int) -> Framin
         )
     (length,) = _LENGTH.unpack_from(buffer, stop)
     (stored,) = _CRC.unpack_from(buffer, stop + 8)
-    if _crc32c.masked_crc32c(bytes(buffer[stop : stop + 8])) != stored:
+    if crc32c.masked_crc32c(bytes(buffer[stop : stop + 8])) != stored:
         return _length_crc_problem(where, length)
     return _truncated(where, length, present)
 
@@ -414,7 +416,7 @@ def _verified_block(
     reader = ByteReader(buffer)
     distinct, which = _distinct(lengths)
     stored = reader.u32(starts + 8)
-    expected = np.asarray([_crc32c.masked_crc32c(_LENGTH.pack(int(n))) for n in distinct], dtype=np.uint32)
+    expected = np.asarray([crc32c.masked_crc32c(_LENGTH.pack(int(n))) for n in distinct], dtype=np.uint32)
     bad_length = np.flatnonzero(expected[which] != stored)
     problems: list[FramingProblem] = []
     if len(bad_length):
@@ -483,15 +485,15 @@ def _damaged_records(
     stored = reader.u32(trailers)
     if len(starts) > _CHECK_SINGLY_UP_TO:
         keys = np.asarray([_record_key(int(n)) for n in distinct], dtype=np.uint32)
-        raw = keys[which] ^ _crc32c.unmask_array(stored)
+        raw = keys[which] ^ crc32c.unmask_array(stored)
         check = scratch[: int(trailers[-1]) + FOOTER_BYTES]
         np.copyto(check, data[: len(check)])
         for byte in range(FOOTER_BYTES):
             check[trailers + byte] = (raw >> np.uint32(8 * byte)).astype(np.uint8)
-        if _crc32c.raw_crc(check) == 0:
+        if crc32c.raw_crc(check) == 0:
             return np.zeros(0, dtype=np.int64)
     ok = [
-        _crc32c.masked_crc32c(data[begin : begin + n]) == crc
+        crc32c.masked_crc32c(data[begin : begin + n]) == crc
         for begin, n, crc in zip(
             (starts + HEADER_BYTES).tolist(), lengths.tolist(), stored.tolist(), strict=True
         )
@@ -510,6 +512,6 @@ def _record_key(length: int) -> int:
     do not change a raw CRC), so ``raw(header + d) = key ^ crc32c(d)``.
     """
     length_field = _LENGTH.pack(length)
-    header = length_field + _CRC.pack(_crc32c.masked_crc32c(length_field))
+    header = length_field + _CRC.pack(crc32c.masked_crc32c(length_field))
     zeros = bytes(length)
-    return _crc32c.raw_crc(np.frombuffer(header + zeros, dtype=np.uint8)) ^ _crc32c.crc32c(zeros)
+    return crc32c.raw_crc(np.frombuffer(header + zeros, dtype=np.uint8)) ^ crc32c.crc32c(zeros)

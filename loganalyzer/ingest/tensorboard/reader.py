@@ -33,7 +33,7 @@ Several files
     that rewrites those steps).
 
 Damage
-    Handled by :mod:`loganalyzer.ingest._tfrecord` and reported as
+    Handled by :mod:`loganalyzer.ingest.tensorboard.tfrecord` and reported as
     diagnostics with the byte offset of the record: a truncated last record
     (``truncated-record``) and a record whose length checksum fails
     (``length-crc-mismatch``) end the file, keeping everything before them;
@@ -52,7 +52,7 @@ Data checksums
     (``bad-record``).
 
 Decoding (protobuf and the NumPy fast path) lives in
-:mod:`loganalyzer.ingest._eventdecode`, imported on first read so that
+:mod:`loganalyzer.ingest.tensorboard.events`, imported on first read so that
 checking a CSV log never loads protobuf.
 """
 
@@ -62,7 +62,6 @@ import math
 import os
 import stat
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO
@@ -70,34 +69,25 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import _tfrecord
-from loganalyzer.ingest._build import RawSeries, RunParts
+from loganalyzer.ingest.build import RawSeries, RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.tensorboard import tfrecord
+from loganalyzer.ingest.tensorboard._state import SCALARS_PLUGIN, SIMPLE, FileResult, RunState
 from loganalyzer.model.run import Diagnostic, PositionUnit, Split
 
 FORMAT = "tensorboard"
 
-#: The plugin that owns scalar summaries (``tensorboard/plugins/scalar/metadata.py``).
-SCALARS_PLUGIN = "scalars"
 
-#: At most this many diagnostics of one code are reported per file; the rest are counted in one more.
-MAX_DIAGNOSTICS_PER_CODE = 20
-
-#: Kinds of point: a ``simple_value`` is always a scalar; a tensor only if its tag is a scalars tag.
-_SIMPLE = 0
-_TENSOR = 1
-
-
-def _eventdecode() -> ModuleType:
+def events() -> ModuleType:
     """The decoder module, imported on first use (it loads protobuf and the TensorBoard protos)."""
-    from loganalyzer.ingest import _eventdecode
+    from loganalyzer.ingest.tensorboard import events
 
-    return _eventdecode
+    return events
 
 
 def sniff(path: Path, head: bytes) -> bool:
     """Recognise an event file: ``tfevents`` in the name, or content that starts with a valid record."""
-    return "tfevents" in path.name or _tfrecord.looks_like_tfrecord(head)
+    return "tfevents" in path.name or tfrecord.looks_like_tfrecord(head)
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
@@ -107,7 +97,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     and the other files are still read; the run fails only when none can be.
     """
     files, unreadable = _in_write_order(source)
-    run = _RunState()
+    run = RunState()
     results = [_read_file(path, order, options, run) for order, (path, _hint) in enumerate(files)]
     parts = RunParts(
         name=source.name,
@@ -165,7 +155,7 @@ def _in_write_order(source: LogSource) -> tuple[list[tuple[Path, Split | None]],
             unreadable.append(error)
             continue
         with handle:
-            first = _eventdecode().first_wall_time(handle, size)
+            first = events().first_wall_time(handle, size)
         unknown = first is None or math.isnan(first)
         keyed.append(((unknown, 0.0 if unknown else first, path.name, str(path)), (path, hint)))
     if not keyed and unreadable:
@@ -174,93 +164,25 @@ def _in_write_order(source: LogSource) -> tuple[list[tuple[Path, Split | None]],
     return [item for _, item in keyed], unreadable
 
 
-@dataclass
-class _RunState:
-    """What is decided across the files of a run: which tags belong to which plugin."""
-
-    #: (directory, tag) -> ((file order, byte offset), plugin name) of the first value with metadata.
-    first_metadata: dict[tuple[str, str], tuple[tuple[int, int], str]] = field(default_factory=dict)
-
-    def note_metadata(self, directory: str, tag: str, where: tuple[int, int], plugin: str) -> None:
-        """Remember ``plugin`` for ``tag`` if this is the earliest metadata seen for it."""
-        key = (directory, tag)
-        known = self.first_metadata.get(key)
-        if known is None or where < known[0]:
-            self.first_metadata[key] = (where, plugin)
-
-    def plugin(self, directory: str, tag: str) -> str | None:
-        """Return the plugin of ``tag`` (None: no value of the tag carried metadata)."""
-        known = self.first_metadata.get((directory, tag))
-        return None if known is None else known[1]
-
-
-@dataclass
-class _FileResult:
-    """Everything read from one file, before tags are classified."""
-
-    path: Path
-    directory: str
-    size: int
-    tags: list[str] = field(default_factory=list)
-    tag_ids: dict[str, int] = field(default_factory=dict)
-    columns: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {name: [] for name in ("tag", "kind", "position", "step", "wall", "value")}
-    )
-    #: Tensors that are not numeric scalars, per tag (kept or not depends on the tag's plugin).
-    non_scalar_tensors: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    other_events: Counter[str] = field(default_factory=Counter)
-    records: int = 0
-    file_version: str | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    _counts: Counter[str] = field(default_factory=Counter)
-
-    def tag_id(self, tag: str) -> int:
-        """Return the file-local id of ``tag``, assigning one if it is new."""
-        found = self.tag_ids.get(tag)
-        if found is None:
-            found = self.tag_ids[tag] = len(self.tags)
-            self.tags.append(tag)
-        return found
-
-    def report(self, code: str, message: str, position: int | None) -> None:
-        """Add a diagnostic, at most MAX_DIAGNOSTICS_PER_CODE per code (the rest are counted)."""
-        self._counts[code] += 1
-        if self._counts[code] <= MAX_DIAGNOSTICS_PER_CODE:
-            self.diagnostics.append(Diagnostic(str(self.path), code, message, position, PositionUnit.BYTE))
-
-    def finish_reports(self) -> None:
-        """Say how many diagnostics of each code were not listed."""
-        for code, count in sorted(self._counts.items()):
-            if count > MAX_DIAGNOSTICS_PER_CODE:
-                self.diagnostics.append(
-                    Diagnostic(
-                        str(self.path),
-                        code,
-                        f"{count - MAX_DIAGNOSTICS_PER_CODE} more {code} problem(s) in this file not listed",
-                    )
-                )
-
-
-def _read_file(path: Path, order: int, options: ReadOptions, run: _RunState) -> _FileResult:
+def _read_file(path: Path, order: int, options: ReadOptions, run: RunState) -> FileResult:
     """Decode every record of one event file."""
     handle, size = _open(path)
-    result = _FileResult(path, str(path.parent), size)
+    result = FileResult(path, str(path.parent), size)
     with handle:
         if size == 0:
             result.report("empty-file", "event file is empty (0 bytes); nothing was written to it", None)
-        blocks = _tfrecord.read_blocks(
-            handle, size, verify_data_crc=options.verify_data_crc, window_bytes=_tfrecord.WINDOW_BYTES
+        blocks = tfrecord.read_blocks(
+            handle, size, verify_data_crc=options.verify_data_crc, window_bytes=tfrecord.WINDOW_BYTES
         )
         for block in blocks:
-            _eventdecode().decode_block(block, order, options, result, run)
+            events().decode_block(block, order, options, result, run)
             for problem in block.problems:
                 result.report(problem.code, problem.message, problem.offset)
     result.finish_reports()
     return result
 
 
-def _file_series(result: _FileResult, index: int, hint: Split | None, run: _RunState) -> list[RawSeries]:
+def _file_series(result: FileResult, index: int, hint: Split | None, run: RunState) -> list[RawSeries]:
     """One RawSeries per scalar tag of a file; count what was skipped."""
     plugins = [run.plugin(result.directory, tag) for tag in result.tags]
     for tag, count in result.non_scalar_tensors.items():
@@ -272,7 +194,7 @@ def _file_series(result: _FileResult, index: int, hint: Split | None, run: _RunS
     columns = {name: np.concatenate(pieces) for name, pieces in result.columns.items()}
     result.columns = {name: [] for name in columns}  # drop the per-block pieces early
     tensor_is_scalar = np.asarray([plugin == SCALARS_PLUGIN for plugin in plugins], dtype=bool)
-    keep = (columns["kind"] == _SIMPLE) | tensor_is_scalar[columns["tag"]]
+    keep = (columns["kind"] == SIMPLE) | tensor_is_scalar[columns["tag"]]
     dropped = np.bincount(columns["tag"][~keep], minlength=len(result.tags))
     for tag_id in np.flatnonzero(dropped).tolist():
         result.skipped[f"tensor/{plugins[tag_id] or '(no plugin)'}"] += int(dropped[tag_id])
@@ -299,7 +221,7 @@ def _file_series(result: _FileResult, index: int, hint: Split | None, run: _RunS
     return series
 
 
-def _metadata(results: list[_FileResult], scalar_points: int) -> dict[str, Any]:
+def _metadata(results: list[FileResult], scalar_points: int) -> dict[str, Any]:
     """Facts about the run that are not metric points."""
     skipped: Counter[str] = Counter()
     other: Counter[str] = Counter()

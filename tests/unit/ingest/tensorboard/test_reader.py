@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 from tensorboard.compat.proto import event_pb2, summary_pb2, types_pb2
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import _eventdecode, _tfrecord, load_runs, tensorboard
-from loganalyzer.ingest._build import RunParts
+from loganalyzer.ingest import load_runs
+from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.tensorboard import events, tfrecord
+from loganalyzer.ingest.tensorboard import reader as tensorboard
 from loganalyzer.model.run import PositionUnit, Split
 from tests.support import eventfiles as ef
 
@@ -356,7 +358,7 @@ def test_records_across_window_boundaries(tmp_path: Path, monkeypatch: pytest.Mo
     )
     ef.write_records(path, records)
     expected = points(read_parts(path))
-    monkeypatch.setattr(_tfrecord, "WINDOW_BYTES", 256)
+    monkeypatch.setattr(tfrecord, "WINDOW_BYTES", 256)
 
     assert points(read_parts(path)) == expected
     assert expected["loss"] == [(s, float(s)) for s in range(300)]
@@ -539,10 +541,7 @@ def test_fast_layout_constants_match_protobuf() -> None:
 
     assert (
         encoded
-        == b"\x0a\x01t"
-        + _eventdecode._SCALAR_TENSOR_PREFIX
-        + struct.pack("<f", 1.0)
-        + _eventdecode._SCALARS_METADATA
+        == b"\x0a\x01t" + events._SCALAR_TENSOR_PREFIX + struct.pack("<f", 1.0) + events._SCALARS_METADATA
     )
 
 
@@ -636,7 +635,7 @@ def test_fast_path_matches_protobuf(encoded: list[bytes], window: int, verify: b
     with tempfile.TemporaryDirectory() as directory, pytest.MonkeyPatch.context() as patch:
         path = Path(directory) / "events.out.tfevents.99.host"
         ef.write_records(path, [ef.header(), *encoded])
-        patch.setattr(_tfrecord, "WINDOW_BYTES", window)
+        patch.setattr(tfrecord, "WINDOW_BYTES", window)
         parts = read_parts(path, verify=verify)
 
         assert parts.diagnostics == []
@@ -676,9 +675,9 @@ def test_dominant_layouts_take_the_fast_path(tmp_path: Path, monkeypatch: pytest
         records.append(ef.event(step, 1.0 + step, ef.tensor("epoch_loss", ef.float_tensor(0.25), metadata)))
     ef.write_records(path, records)
     slow: list[int] = []
-    decode_event = _eventdecode._decode_event
+    decode_event = events._decode_event
     monkeypatch.setattr(
-        _eventdecode, "_decode_event", lambda event, *rest: slow.append(1) or decode_event(event, *rest)
+        events, "_decode_event", lambda event, *rest: slow.append(1) or decode_event(event, *rest)
     )
 
     parts = read_parts(path)
@@ -703,7 +702,7 @@ def test_nan_and_signed_zero_survive_the_fast_path(tmp_path: Path) -> None:
 def test_varints_decode_like_protobuf(number: int, junk: bytes) -> None:
     encoded = ef.varint(number)
     word = np.array([int.from_bytes((encoded + junk)[:8], "little")], dtype=np.uint64)
-    value, size, complete = _eventdecode._varints(word)
+    value, size, complete = events._varints(word)
 
     if len(encoded) <= 8:
         assert bool(complete[0])

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import keras_csv, load_runs
+from loganalyzer.ingest import load_runs
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
+from loganalyzer.ingest.text import keras_csv
 from loganalyzer.model.run import PositionUnit, Run
 from tests.support.lookup import key_names, load_one, steps, values
 

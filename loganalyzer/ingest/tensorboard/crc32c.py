@@ -7,7 +7,7 @@ implementation in ``google_crc32c``; besides the masked form, this module
 offers :func:`raw_crc`, CRC-32C with a zero initial register and no final xor.
 In that form a message followed by its own raw CRC (little-endian) leaves a
 zero register, and a concatenation of such pieces leaves zero too, which
-:mod:`loganalyzer.ingest._tfrecord` uses to verify the data checksums of a
+:mod:`loganalyzer.ingest.tensorboard.tfrecord` uses to verify the data checksums of a
 whole block of records with one pass.
 
 Facts used: CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) with initial
@@ -59,4 +59,4 @@ def raw_crc(buffer: np.ndarray) -> int:
     register inverted, so passing ``0xFFFFFFFF`` and inverting the result gives
     the raw register.
     """
-    return (~google_crc32c.extend(_U32, buffer)) & _U32
+    return int((~google_crc32c.extend(_U32, buffer)) & _U32)

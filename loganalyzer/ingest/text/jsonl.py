@@ -7,7 +7,7 @@ configuration flags on every line. Nested keys are joined with ``.``
 strings, booleans and lists are configuration, kept in metadata as
 ``text_values``, never as series. ``epoch`` or ``step`` (when present) is the
 index; a logger opened in append mode leaves several runs, split as described
-in :mod:`loganalyzer.ingest._textsegments`. A line that does not parse is a
+in :mod:`loganalyzer.ingest.text.segments`. A line that does not parse is a
 diagnostic, and the last one is reported as truncated when the file ends
 without a line break (a killed job).
 """
@@ -18,11 +18,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from loganalyzer.ingest import _textjson, _textvocab
-from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import ends_with_terminator, physical_lines, read_text
-from loganalyzer.ingest._texttable import flatten, parse_number, table_from_records, to_run_parts
+from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
+from loganalyzer.ingest.text import outline, vocab
+from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
+from loganalyzer.ingest.text.table import flatten, parse_number, table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "jsonl"
@@ -39,7 +39,7 @@ def sniff(path: Path, head: bytes) -> bool:
     """
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return False
-    lines = physical_lines(_textjson.head_text(head))
+    lines = physical_lines(outline.head_text(head))
     if len(head) >= HEAD_BYTES and lines:
         lines.pop()  # possibly cut off by the head limit
     numeric_keys: list[str] = []
@@ -53,7 +53,7 @@ def sniff(path: Path, head: bytes) -> bool:
                 return False  # later lines may be damaged; the first one must be a record
             continue
         numeric_keys.extend(key for key, value in flatten(record) if _is_number(value))
-    return _textvocab.looks_like_training_log(dict.fromkeys(numeric_keys))
+    return vocab.looks_like_training_log(dict.fromkeys(numeric_keys))
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:

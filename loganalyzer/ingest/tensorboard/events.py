@@ -1,6 +1,6 @@
 """Decode event-file records into scalar points: protobuf, plus a NumPy fast path.
 
-Imported by :mod:`loganalyzer.ingest.tensorboard` on first read, so that
+Imported by :mod:`loganalyzer.ingest.tensorboard.reader` on first read, so that
 commands that only see text logs never load protobuf.
 
 How it is fast
@@ -21,18 +21,15 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, tensor_pb2, types_pb2
 
-from loganalyzer.ingest import _tfrecord
 from loganalyzer.ingest.source import ReadOptions
-from loganalyzer.ingest.tensorboard import _SIMPLE, _TENSOR, SCALARS_PLUGIN
-
-if TYPE_CHECKING:
-    from loganalyzer.ingest.tensorboard import _FileResult, _RunState
+from loganalyzer.ingest.tensorboard import tfrecord
+from loganalyzer.ingest.tensorboard._state import SCALARS_PLUGIN, SIMPLE, TENSOR, FileResult, RunState
 
 # ---------------------------------------------------------------------------
 # Byte layouts of the fast path. Protobuf field keys are (number << 3) | wire type.
@@ -42,7 +39,7 @@ _STEP_KEY = 0x10  # Event.step = 2, varint
 _SUMMARY_KEY = 0x2A  # Event.summary = 5, length-delimited
 _VALUE_KEY = 0x0A  # Summary.value = 1, length-delimited
 _TAG_KEY = 0x0A  # Summary.Value.tag = 1, length-delimited
-_SIMPLE_VALUE_KEY = 0x15  # Summary.Value.simple_value = 2, 32-bit
+SIMPLE_VALUE_KEY = 0x15  # Summary.Value.simple_value = 2, 32-bit
 #: Summary.Value.tensor = 8 holding TensorProto{dtype: DT_FLOAT, tensor_shape: {} (rank 0),
 #: tensor_content: 4 bytes}, up to the 4 value bytes; what TF2's C++ summary writer emits.
 _SCALAR_TENSOR_PREFIX = bytes([0x42, 0x0A, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04])
@@ -50,7 +47,7 @@ _SCALAR_TENSOR_PREFIX = bytes([0x42, 0x0A, 0x08, 0x01, 0x12, 0x00, 0x22, 0x04])
 _SCALARS_METADATA = bytes([0x4A, 0x0B, 0x0A, 0x09, 0x0A, 0x07]) + SCALARS_PLUGIN.encode()
 
 #: Bytes from the end of the tag to the end of the record, per accepted ending.
-_SIMPLE_TAIL = 1 + 4
+SIMPLE_TAIL = 1 + 4
 _TENSOR_TAIL = len(_SCALAR_TENSOR_PREFIX) + 4
 _TENSOR_METADATA_TAIL = _TENSOR_TAIL + len(_SCALARS_METADATA)
 
@@ -67,7 +64,8 @@ _PACK_MASKS = (
 
 def _word(pattern: bytes) -> np.uint64:
     """Return 8 bytes as the little-endian uint64 the fast path compares against."""
-    return np.frombuffer(pattern, dtype="<u8")[0]
+    word: np.uint64 = np.frombuffer(pattern, dtype="<u8")[0]
+    return word
 
 
 #: The summary, value and tag keys with their one-byte lengths: ``2a n1 0a n2 0a tl``.
@@ -120,11 +118,11 @@ _NUMERIC_DTYPES = {
 
 def first_wall_time(handle: BinaryIO, size: int) -> float | None:
     """Wall time of the first event, or None when the file does not start with an intact event."""
-    head = handle.read(_tfrecord.HEADER_BYTES)
-    if len(head) < _tfrecord.HEADER_BYTES or not _tfrecord.looks_like_tfrecord(head):
+    head = handle.read(tfrecord.HEADER_BYTES)
+    if len(head) < tfrecord.HEADER_BYTES or not tfrecord.looks_like_tfrecord(head):
         return None
     (length,) = struct.unpack_from("<Q", head)
-    if length > min(size - _tfrecord.OVERHEAD_BYTES, 2**20):
+    if length > min(size - tfrecord.OVERHEAD_BYTES, 2**20):
         return None
     try:
         event = event_pb2.Event.FromString(handle.read(length))
@@ -151,7 +149,7 @@ class _Decoded:
 
 
 def decode_block(
-    block: _tfrecord.RecordBlock, order: int, options: ReadOptions, result: _FileResult, run: _RunState
+    block: tfrecord.RecordBlock, order: int, options: ReadOptions, result: FileResult, run: RunState
 ) -> None:
     """Decode one block: the fast layouts with NumPy, every other record with protobuf."""
     if len(block) == 0:
@@ -195,7 +193,7 @@ def _varints(words: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _decode_fast(
-    block: _tfrecord.RecordBlock, order: int, result: _FileResult, run: _RunState
+    block: tfrecord.RecordBlock, order: int, result: FileResult, run: RunState
 ) -> tuple[_Decoded | None, np.ndarray]:
     """Decode the records of the two dominant layouts; return them and the indices of the rest.
 
@@ -211,7 +209,7 @@ def _decode_fast(
     with the tag of its group (:func:`_group_tags`).
     """
     reader = block.reader()
-    begins = block.starts + _tfrecord.HEADER_BYTES
+    begins = block.starts + tfrecord.HEADER_BYTES
     lengths = block.lengths
     ok = reader.u8(begins) == _WALL_TIME_KEY
     has_step = reader.u8(begins + 9) == _STEP_KEY
@@ -229,7 +227,7 @@ def _decode_fast(
     tail_at = tag_at + tag_length
     tail_length = begins + lengths - tail_at
     simple = _where_true(
-        ok & (tail_length == _SIMPLE_TAIL), lambda i: reader.u8(tail_at[i]) == _SIMPLE_VALUE_KEY
+        ok & (tail_length == SIMPLE_TAIL), lambda i: reader.u8(tail_at[i]) == SIMPLE_VALUE_KEY
     )
     tensor = _where_true(
         ok & ((tail_length == _TENSOR_TAIL) | (tail_length == _TENSOR_METADATA_TAIL)),
@@ -258,7 +256,7 @@ def _decode_fast(
     positions = block.base + block.starts[chosen]
     decoded = _Decoded(
         tag=tag,
-        kind=np.where(is_simple, _SIMPLE, _TENSOR).astype(np.int8),
+        kind=np.where(is_simple, SIMPLE, TENSOR).astype(np.int8),
         position=positions,
         step=np.where(has_step[chosen], step[chosen], np.uint64(0)).astype(np.int64),
         wall=reader.u64(begins[chosen] + 1).view("<f8"),
@@ -287,7 +285,7 @@ def _where_true(mask: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> n
 
 
 def _group_tags(
-    reader: _tfrecord.ByteReader, tag_at: np.ndarray, tag_length: np.ndarray, candidates: np.ndarray
+    reader: tfrecord.ByteReader, tag_at: np.ndarray, tag_length: np.ndarray, candidates: np.ndarray
 ) -> tuple[np.ndarray, list[str | None]]:
     """Group candidate records by tag; return each record's group (-1: none) and each group's tag.
 
@@ -333,7 +331,7 @@ def _group_tags(
     return groups, tags
 
 
-def _equal_bytes(reader: _tfrecord.ByteReader, at: np.ndarray, expected: bytes) -> np.ndarray:
+def _equal_bytes(reader: tfrecord.ByteReader, at: np.ndarray, expected: bytes) -> np.ndarray:
     """Return whether the bytes at each offset in ``at`` equal ``expected``, a word at a time."""
     equal = np.ones(len(at), dtype=bool)
     padded = expected + bytes(-len(expected) % 8)
@@ -373,12 +371,12 @@ class _Members:
 
 
 def _decode_slow(
-    block: _tfrecord.RecordBlock,
+    block: tfrecord.RecordBlock,
     indices: Iterable[int],
     order: int,
     options: ReadOptions,
-    result: _FileResult,
-    run: _RunState,
+    result: FileResult,
+    run: RunState,
 ) -> _Decoded | None:
     """Decode records one at a time with the protobuf classes."""
     sink = _PointSink()
@@ -437,7 +435,7 @@ class _PointSink:
 
 
 def _decode_event(
-    event: event_pb2.Event, position: int, order: int, result: _FileResult, run: _RunState, sink: _PointSink
+    event: event_pb2.Event, position: int, order: int, result: FileResult, run: RunState, sink: _PointSink
 ) -> None:
     """Collect the scalar candidates and the facts of one Event."""
     what = event.WhichOneof("what")
@@ -458,7 +456,7 @@ def _decode_event(
         kind = value.WhichOneof("value")
         if kind == "simple_value":
             sink.add(
-                result.tag_id(value.tag), _SIMPLE, position, event.step, event.wall_time, value.simple_value
+                result.tag_id(value.tag), SIMPLE, position, event.step, event.wall_time, value.simple_value
             )
         elif kind == "tensor":
             tag = value.tag or value.node_name  # very old tensor summaries name themselves by node
@@ -467,7 +465,7 @@ def _decode_event(
                 result.non_scalar_tensors[tag] += 1
                 result.tag_id(tag)
             else:
-                sink.add(result.tag_id(tag), _TENSOR, position, event.step, event.wall_time, number)
+                sink.add(result.tag_id(tag), TENSOR, position, event.step, event.wall_time, number)
         else:
             result.skipped[_SUMMARY_KINDS.get(kind or "", "empty value")] += 1
 

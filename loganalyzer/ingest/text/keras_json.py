@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import _textjson, _textvocab
-from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import read_json
-from loganalyzer.ingest._texttable import parse_number, table_from_records, to_run_parts
+from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.text import outline, vocab
+from loganalyzer.ingest.text.files import read_json
+from loganalyzer.ingest.text.table import parse_number, table_from_records, to_run_parts
 from loganalyzer.model.run import Diagnostic
 
 FORMAT = "keras-json"
@@ -44,33 +44,33 @@ def sniff(path: Path, head: bytes) -> bool:
     already says "table"; a loss or accuracy name among the visible keys says
     "training history" rather than a grid-search config (``{"lr": [0.1, 0.01]}``).
     """
-    if not _textjson.first_line_is_object(head):
+    if not outline.first_line_is_object(head):
         return False
-    outline = _textjson.scan(_textjson.head_text(head))
-    if outline.more_documents:
+    shape = outline.scan(outline.head_text(head))
+    if shape.more_documents:
         return False  # several documents: JSON Lines
-    if outline.top == "array":
-        return _has_numeric_metric(outline.child_values.get("[0]", {}))
-    if outline.top != "object" or not outline.keys or "log_history" in outline.keys:
+    if shape.top == "array":
+        return _has_numeric_metric(shape.child_values.get("[0]", {}))
+    if shape.top != "object" or not shape.keys or "log_history" in shape.keys:
         return False
-    keys = outline.keys
+    keys = shape.keys
     if keys.keys() >= _SPLIT_ORIENT_KEYS:
-        return _names_history([str(item) for item in outline.child_items.get("columns", [])])
+        return _names_history([str(item) for item in shape.child_items.get("columns", [])])
     if keys.get("history") == "object":
-        history = outline.child_values.get("history", {})
-        return any(_textvocab.is_loss_or_accuracy(key) and start == "[" for key, start in history.items())
+        history = shape.child_values.get("history", {})
+        return any(vocab.is_loss_or_accuracy(key) and start == "[" for key, start in history.items())
     kinds = set(keys.values())
     if "array" in kinds:
         # A History, possibly saved with extra facts next to it (timestamps, class names, a test score).
         lists = [key for key, kind in keys.items() if kind == "array"]
         return any(
-            _textvocab.is_loss_or_accuracy(key) and items and _numeric_item(items[0])
+            vocab.is_loss_or_accuracy(key) and items and _numeric_item(items[0])
             for key in lists
-            for items in [outline.child_items.get(key, [])]
+            for items in [shape.child_items.get(key, [])]
         )
     if kinds == {"object"}:
         first = next(iter(keys))
-        inner = outline.child_values.get(first, {})
+        inner = shape.child_values.get(first, {})
         if all(_is_int_label(key) for key in keys):  # orient="index": {"0": {"loss": ...}}
             return _has_numeric_metric(inner)
         # orient="columns": {"loss": {"0": ...}}
@@ -80,12 +80,12 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def _names_history(names: list[str]) -> bool:
     """Whether column names are a History's: a loss or accuracy among them."""
-    return any(_textvocab.is_loss_or_accuracy(name) for name in names)
+    return any(vocab.is_loss_or_accuracy(name) for name in names)
 
 
 def _has_numeric_metric(values: Mapping[str, object]) -> bool:
     """Whether a record (key -> start of its value) has a numeric loss or accuracy."""
-    return any(_textvocab.is_loss_or_accuracy(key) and _numeric_item(value) for key, value in values.items())
+    return any(vocab.is_loss_or_accuracy(key) and _numeric_item(value) for key, value in values.items())
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
@@ -104,7 +104,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
 
 def _records(
     data: Any, label: str, path: str, diagnostics: list[Diagnostic], metadata: dict[str, Any]
-) -> tuple[list[Mapping[str, Any]], list[float] | None]:
+) -> tuple[Sequence[Mapping[str, Any]], list[float] | None]:
     """One mapping per epoch, plus the DataFrame index when the file has one."""
     if isinstance(data, list):
         return _list_of_records(data, path, diagnostics), None
@@ -137,7 +137,7 @@ def _history_lists(data: Mapping[str, Any], metadata: dict[str, Any]) -> dict[st
     lists of that length are curves (a list of class names or of phase
     starts is not), everything else is kept as metadata.
     """
-    lengths = [len(v) for k, v in data.items() if isinstance(v, list) and _textvocab.is_loss_or_accuracy(k)]
+    lengths = [len(v) for k, v in data.items() if isinstance(v, list) and vocab.is_loss_or_accuracy(k)]
     epochs = max(lengths, default=0)
     curves = {k: v for k, v in data.items() if isinstance(v, list) and len(v) == epochs and epochs > 0}
     metadata.update({k: v for k, v in data.items() if k not in curves})
@@ -146,7 +146,7 @@ def _history_lists(data: Mapping[str, Any], metadata: dict[str, Any]) -> dict[st
 
 def _list_of_records(data: list[Any], path: str, diagnostics: list[Diagnostic]) -> list[Mapping[str, Any]]:
     """Keep the dict elements of a list; report and skip any other element."""
-    records = []
+    records: list[Mapping[str, Any]] = []
     for position, item in enumerate(data):
         if isinstance(item, dict):
             records.append(item)

@@ -19,7 +19,7 @@ its own segment, and the rule is:
 * an index that goes back to a point *inside* the current segment is a resume
   from a checkpoint (``0..7`` then ``5..9``): the same run, whose rewritten
   steps are resolved later by keep-last de-duplication in
-  :func:`loganalyzer.ingest._build.build_run`;
+  :func:`loganalyzer.ingest.build.build_run`;
 * an index that keeps counting (a second ``fit()`` going ``0..9`` then
   ``10..15``) is one run.
 """

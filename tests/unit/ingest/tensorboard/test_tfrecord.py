@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loganalyzer.ingest import _crc32c, _tfrecord
+from loganalyzer.ingest.tensorboard import crc32c, tfrecord
 from tests.support import eventfiles as ef
 
 
@@ -29,29 +29,29 @@ def naive_starts(data: bytes) -> tuple[list[int], list[int], int]:
 
 def test_masked_crc_known_answer() -> None:
     # From tensorboard/data/server/masked_crc.rs: an Event with file_version "CRC test, one two".
-    assert _crc32c.masked_crc32c(b"\x1a\x11CRC test, one two") == 0x5794D08A
+    assert crc32c.masked_crc32c(b"\x1a\x11CRC test, one two") == 0x5794D08A
     assert ef.masked_crc(b"\x1a\x11CRC test, one two") == 0x5794D08A
 
 
 @given(st.integers(0, 2**32 - 1))
 def test_mask_round_trips(crc: int) -> None:
-    masked = _crc32c.mask(crc)
-    assert _crc32c.unmask(masked) == crc
-    assert int(_crc32c.unmask_array(np.array([masked], dtype=np.uint32))[0]) == crc
+    masked = crc32c.mask(crc)
+    assert crc32c.unmask(masked) == crc
+    assert int(crc32c.unmask_array(np.array([masked], dtype=np.uint32))[0]) == crc
 
 
 @given(st.lists(st.binary(max_size=40), min_size=1, max_size=8))
 def test_raw_crc_of_messages_followed_by_their_raw_crc_is_zero(messages: list[bytes]) -> None:
     pieces = []
     for message in messages:
-        raw = _crc32c.raw_crc(np.frombuffer(message, dtype=np.uint8))
+        raw = crc32c.raw_crc(np.frombuffer(message, dtype=np.uint8))
         assert raw == google_crc32c.value(message) ^ google_crc32c.value(bytes(len(message)))
         pieces.append(message + struct.pack("<I", raw))
     whole = b"".join(pieces)
-    assert _crc32c.raw_crc(np.frombuffer(whole, dtype=np.uint8)) == 0
+    assert crc32c.raw_crc(np.frombuffer(whole, dtype=np.uint8)) == 0
     damaged = bytearray(whole)
     damaged[len(damaged) // 2] ^= 0x10
-    assert _crc32c.raw_crc(np.frombuffer(bytes(damaged), dtype=np.uint8)) != 0
+    assert crc32c.raw_crc(np.frombuffer(bytes(damaged), dtype=np.uint8)) != 0
 
 
 @st.composite
@@ -70,7 +70,7 @@ def length_sequences(draw: st.DrawFn) -> list[int]:
 def test_scan_window_matches_the_record_by_record_walk(lengths: list[int], cut: int) -> None:
     data = b"".join(struct.pack("<Q", n) + bytes(4) + bytes([n % 251]) * n + bytes(4) for n in lengths)
     data = data[: len(data) - cut]
-    starts, found_lengths, stop = _tfrecord.scan_window(data, len(data))
+    starts, found_lengths, stop = tfrecord.scan_window(data, len(data))
     expected_starts, expected_lengths, expected_stop = naive_starts(data)
 
     assert starts.tolist() == expected_starts
@@ -90,7 +90,7 @@ def test_read_blocks_in_small_windows_yields_every_record(
     data = b"".join(ef.frame(r) for r in records)
     found = []
     problems = []
-    for block in _tfrecord.read_blocks(
+    for block in tfrecord.read_blocks(
         io.BytesIO(data), len(data), verify_data_crc=verify, window_bytes=window
     ):
         found += [(block.base + int(block.starts[i]), block.record(i)) for i in range(len(block))]
@@ -107,7 +107,7 @@ def test_read_blocks_reports_truncation_and_bad_length_checksums() -> None:
 
     def run(raw: bytes) -> tuple[list[bytes], list[tuple[str, int]]]:
         found, problems = [], []
-        for block in _tfrecord.read_blocks(io.BytesIO(raw), len(raw), verify_data_crc=True, window_bytes=24):
+        for block in tfrecord.read_blocks(io.BytesIO(raw), len(raw), verify_data_crc=True, window_bytes=24):
             found += [block.record(i) for i in range(len(block))]
             problems += [(p.code, p.offset) for p in block.problems]
         return found, problems
@@ -132,7 +132,7 @@ def test_damaged_data_is_found_in_a_batch(records: list[bytes], data: st.DataObj
         framed[index][byte] ^= 1 << data.draw(st.integers(0, 7))
     raw = b"".join(framed)
     kept, problems = [], []
-    for block in _tfrecord.read_blocks(io.BytesIO(raw), len(raw), verify_data_crc=True):
+    for block in tfrecord.read_blocks(io.BytesIO(raw), len(raw), verify_data_crc=True):
         kept += [block.record(i) for i in range(len(block))]
         problems += [(p.code, p.offset) for p in block.problems]
 
@@ -143,7 +143,7 @@ def test_damaged_data_is_found_in_a_batch(records: list[bytes], data: st.DataObj
 
 @given(st.binary(min_size=16, max_size=200), st.data())
 def test_byte_reader_words(buffer: bytes, data: st.DataObject) -> None:
-    reader = _tfrecord.ByteReader(buffer)
+    reader = tfrecord.ByteReader(buffer)
     last = len(buffer) // 8 * 8 - 9  # the last offset a whole word can be assembled from
     offsets = data.draw(st.lists(st.integers(0, last), min_size=1, max_size=20))
     at = np.asarray(offsets, dtype=np.int64)
@@ -156,8 +156,8 @@ def test_byte_reader_words(buffer: bytes, data: st.DataObject) -> None:
 def test_looks_like_tfrecord() -> None:
     record = ef.frame(b"\x09" + bytes(8))
 
-    assert _tfrecord.looks_like_tfrecord(record)
-    assert _tfrecord.looks_like_tfrecord(record[:12])
-    assert not _tfrecord.looks_like_tfrecord(record[:11])
-    assert not _tfrecord.looks_like_tfrecord(record[:-1] + bytes([record[-1] ^ 1]))
-    assert not _tfrecord.looks_like_tfrecord(b"epoch,loss,val_loss\r\n0,1.0,2.0\r\n")
+    assert tfrecord.looks_like_tfrecord(record)
+    assert tfrecord.looks_like_tfrecord(record[:12])
+    assert not tfrecord.looks_like_tfrecord(record[:11])
+    assert not tfrecord.looks_like_tfrecord(record[:-1] + bytes([record[-1] ^ 1]))
+    assert not tfrecord.looks_like_tfrecord(b"epoch,loss,val_loss\r\n0,1.0,2.0\r\n")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from loganalyzer.ingest import TEXT_READERS, load_runs
-from loganalyzer.ingest._textsegments import segment_starts
 from loganalyzer.ingest.discover import discover
+from loganalyzer.ingest.text.segments import segment_starts
 
 
 def test_directory_with_logs_checkpoint_and_image_finds_the_two_logs(tmp_path: Path) -> None:

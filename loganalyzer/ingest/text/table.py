@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from loganalyzer.ingest import _textvocab
-from loganalyzer.ingest._build import RawSeries, RunParts
-from loganalyzer.ingest._textsegments import segment_starts
+from loganalyzer.ingest.build import RawSeries, RunParts
 from loganalyzer.ingest.source import LogSource
+from loganalyzer.ingest.text import vocab
+from loganalyzer.ingest.text.segments import segment_starts
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 #: Cell texts that mean "no value here" (Keras CSVLogger writes ``NA`` for a key it lacks).
@@ -128,8 +128,8 @@ def table_from_records(
     all_keys: dict[str, Any] = {}
     for record in flat:
         all_keys.update(record)
-    step_key = next((key for key in all_keys if _textvocab.index_kind(key) == "step"), None)
-    epoch_key = next((key for key in all_keys if _textvocab.index_kind(key) == "epoch"), None)
+    step_key = next((key for key in all_keys if vocab.index_kind(key) == "step"), None)
+    epoch_key = next((key for key in all_keys if vocab.index_kind(key) == "epoch"), None)
     index_key = step_key or epoch_key
     separate_epoch = step_key is not None and epoch_key is not None
     index_keys = {index_key, epoch_key}
@@ -152,7 +152,7 @@ def table_from_records(
             index_values.append(float(row_index[position]))
         row = len(kept_lines)
         kept_lines.append(line)
-        if separate_epoch:
+        if separate_epoch and epoch_key is not None:
             epoch_value = _number_or_none(record.get(epoch_key))
             epoch_values.append(math.nan if epoch_value is None else epoch_value)
         for key, value in record.items():

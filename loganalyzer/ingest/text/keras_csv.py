@@ -22,7 +22,7 @@ text (``True``, ``adam``) is configuration, kept in metadata, not a series;
 the index is ``step`` if there is one, else ``epoch``, else the pandas index,
 else row order (the 0-based epoch, as Keras counts). A repeated header line
 (files pasted together) or an index that restarts begins a new run, see
-:mod:`loganalyzer.ingest._textsegments`. Short, long and unparsable rows and
+:mod:`loganalyzer.ingest.text.segments`. Short, long and unparsable rows and
 non-numeric cells are diagnostics with their line; the rest is read.
 """
 
@@ -38,11 +38,11 @@ from typing import Any
 import numpy as np
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import _textjson, _textvocab
-from loganalyzer.ingest._build import RunParts
-from loganalyzer.ingest._textio import ends_with_terminator, physical_lines, read_text
-from loganalyzer.ingest._texttable import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts
+from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
+from loganalyzer.ingest.text import outline, vocab
+from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
+from loganalyzer.ingest.text.table import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "keras-csv"
@@ -63,7 +63,7 @@ _INDEX_PRIORITY: dict[IndexKind, int] = {"step": 2, "epoch": 1, "row": 0}
 
 def sniff(path: Path, head: bytes) -> bool:
     """Recognise a header of metric names (see :mod:`._textvocab`) followed, if at all, by a numeric row."""
-    if b"\x00" in head or path.suffix.lower() in _NOT_CSV_SUFFIXES or _textjson.first_line_is_object(head):
+    if b"\x00" in head or path.suffix.lower() in _NOT_CSV_SUFFIXES or outline.first_line_is_object(head):
         return False  # NUL bytes: a binary file (a checkpoint, an event file), never a CSV
     try:
         return _sniff_table(head)
@@ -73,7 +73,7 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def _sniff_table(head: bytes) -> bool:
     """The content test of :func:`sniff`."""
-    text = _textjson.head_text(head)
+    text = outline.head_text(head)
     lines = physical_lines(text)
     if len(head) >= HEAD_BYTES and lines:
         lines.pop()  # possibly cut off by the head limit
@@ -86,7 +86,7 @@ def _sniff_table(head: bytes) -> bool:
     if len(header) < 2 or any(_is_number(cell) for cell in header):
         return False
     leading_index = header[0].lower() in PANDAS_INDEX_NAMES
-    if not _textvocab.looks_like_training_log(header, has_index=leading_index):
+    if not vocab.looks_like_training_log(header, has_index=leading_index):
         return False
     if len(candidates) == 1 or (candidates[1] == lines[-1] and not ends_with_terminator(text)):
         return True  # a header alone, or with a cut first row: the job died early
@@ -199,7 +199,7 @@ def _is_header(cells: list[str], current: list[str]) -> bool:
     if cells == current:
         return True
     shared = len(set(cells) & set(current))
-    return shared * 2 >= len(cells) or _textvocab.looks_like_training_log(cells)
+    return shared * 2 >= len(cells) or vocab.looks_like_training_log(cells)
 
 
 def _bad_length(path: str, line: int, found: int, expected: int, *, unfinished: bool) -> Diagnostic:
@@ -239,8 +239,8 @@ def _layout(
 ) -> _Layout:
     """Find the index columns of a block and the metric columns that remain."""
     header = block.columns
-    step_column = next((j for j, name in enumerate(header) if _textvocab.index_kind(name) == "step"), None)
-    epoch_column = next((j for j, name in enumerate(header) if _textvocab.index_kind(name) == "epoch"), None)
+    step_column = next((j for j, name in enumerate(header) if vocab.index_kind(name) == "step"), None)
+    epoch_column = next((j for j, name in enumerate(header) if vocab.index_kind(name) == "epoch"), None)
     pandas_column = 0 if header[0].lower() in PANDAS_INDEX_NAMES else None
     if step_column is not None:
         kind: IndexKind = "step"
@@ -386,7 +386,7 @@ def _usable_index(
         built.index.append(np.arange(n, dtype=np.float64))
         return np.ones(n, dtype=bool)
     values, present, _ = _numbers(cells[layout.index_column])
-    usable = present & np.isfinite(values)
+    usable: np.ndarray = present & np.isfinite(values)
     for position in np.flatnonzero(~usable):
         line = block.lines[position]
         cell = cells[layout.index_column][position].strip()

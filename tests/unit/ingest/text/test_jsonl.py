@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from loganalyzer.ingest import jsonl, load_runs
+from loganalyzer.ingest import load_runs
 from loganalyzer.ingest.source import HEAD_BYTES
+from loganalyzer.ingest.text import jsonl
 from loganalyzer.model.run import PositionUnit, Run
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import keras_json, load_runs
+from loganalyzer.ingest import load_runs
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
+from loganalyzer.ingest.text import keras_json
 from loganalyzer.model.run import PositionUnit, Run
 from tests.support.lookup import key_names, load_one, steps, values
 

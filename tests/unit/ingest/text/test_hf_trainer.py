@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from loganalyzer.errors import InputError
-from loganalyzer.ingest import hf_trainer, load_runs
+from loganalyzer.ingest import load_runs
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
+from loganalyzer.ingest.text import hf_trainer
 from loganalyzer.model.run import PositionUnit, Run
 
 
