@@ -20,7 +20,7 @@ from tests.support.labels import corpus_labels, detects
 from tests.support.rules import shipped_defaults
 from tests.support.runs import make_run
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
+REPO = Path(__file__).resolve().parents[3]
 
 
 OF = shipped_defaults("OF001")
@@ -342,7 +342,7 @@ def test_block_medians_keep_short_series_and_summarise_long_ones() -> None:
 
 # --- the labelled corpus and real logs (by path) ----------------------------------------------------
 
-SHARED = RULES.parent.parent / "shared"
+SHARED = REPO.parent / "shared"
 
 
 REAL = [
