@@ -248,20 +248,22 @@ class _Shift:
     onset: int
     best: int
     before_level: float
-    floor_after: float
+    lasting_level: float
     start_level: float
     noise: float
 
     @property
     def giveback(self) -> float:
         """Share of the reduction from the start to the best level that the lasting level gives back."""
-        start, lowest, floor = (math.exp(v) for v in (self.start_level, self.before_level, self.floor_after))
-        return (floor - lowest) / (start - lowest) if start > lowest else math.inf
+        start, lowest, lasting = (
+            math.exp(v) for v in (self.start_level, self.before_level, self.lasting_level)
+        )
+        return (lasting - lowest) / (start - lowest) if start > lowest else math.inf
 
     @property
     def shift_z(self) -> float:
         """The lasting jump in noise sigmas of a difference of two 3-point medians."""
-        return (self.floor_after - self.before_level) / self.noise if self.noise > 0 else math.inf
+        return (self.lasting_level - self.before_level) / self.noise if self.noise > 0 else math.inf
 
 
 def _level_shift(y: np.ndarray, *, min_points: int) -> _Shift | None:
@@ -269,7 +271,9 @@ def _level_shift(y: np.ndarray, *, min_points: int) -> _Shift | None:
 
     With ``s`` the 3-point rolling median, the shift at block t is the lowest
     ``s`` from t on minus the lowest ``s`` before t: positive only when the
-    whole remainder stays above everything the run had reached before.
+    whole remainder stays above everything the run had reached before. Its
+    size is measured with the median of the remainder (the lasting level),
+    since the lowest of many noisy points sits low by chance.
     """
     n = y.size
     if n < min_points + 2:
@@ -290,7 +294,7 @@ def _level_shift(y: np.ndarray, *, min_points: int) -> _Shift | None:
         onset=onset,
         best=best,
         before_level=float(smooth[best]),
-        floor_after=float(floor_after[onset - 1]),
+        lasting_level=float(np.median(y[onset:])),
         start_level=_level(y, head=True),
         noise=_signal.noise_sigma(y) * math.sqrt(math.pi / 3.0),
     )
@@ -375,7 +379,7 @@ def _shift_evidence(
         peak_step=int(steps[peak]),
         start_value=math.exp(shift.start_level),
         end_value=float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
-        factor=math.exp(shift.floor_after - shift.before_level),
+        factor=math.exp(shift.lasting_level - shift.before_level),
         giveback=_finite_or_none(shift.giveback),
         p_value=None,
         rise_z=_finite_or_none(shift.shift_z),
@@ -421,11 +425,13 @@ def loss_explosion(
     min_giveback: float,
     noise_multiple: float,
     blowup_factor: float,
+    shift_ratio: float,
 ) -> list[Evidence]:
     """Find the training loss exploding and not coming back, as one finding with its onset.
 
     Three shapes, one size rule: a trend that gives back real progress, a
-    jump whose level the run never comes back from, and a dead blow-up.
+    jump to a level a large multiple (``shift_ratio``) above anything the
+    run had reached, which it never comes back from, and a dead blow-up.
     Each must be a rise above what the run had already reached, far beyond
     the curve's noise and a real share of what it had learned; a spike the
     run recovers from is LS001's. How it detects: ``rules/DV002.toml``.
@@ -451,7 +457,7 @@ def loss_explosion(
     shift = _level_shift(blocks, min_points=min_points)
     if (
         shift is not None
-        and shift.floor_after - shift.before_level >= math.log(rise_ratio)
+        and shift.lasting_level - shift.before_level >= math.log(max(rise_ratio, shift_ratio))
         and shift.giveback >= min_giveback
         and shift.shift_z >= noise_multiple
     ):

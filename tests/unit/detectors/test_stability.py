@@ -523,6 +523,8 @@ CORPUS = [
     ("corpus/k-healthy-0", set()),
     ("corpus/k-overfit-reg-0", None),  # divergence must stay absent; its bumps may be spikes
     ("real-logs/MarkDeng86-VolatilityPredictionDL--training_history.csv", {"divergence"}),
+    # A cosine restart six epochs before the end: the loss stays 1.5x up, which is not divergence.
+    ("real-logs/Ahmed-Hamed-Attallah-CodVeda-NN--training_history.csv", None),
     ("real-logs/DiogoFerreira7-LSTM-Implementation--version_8--metrics.csv", set()),
     ("real-logs/Graphical27-TDEM--training_history.csv", set()),
 ]
