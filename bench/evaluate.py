@@ -14,7 +14,9 @@ Labelled data:
   baselines scored on the same runs).
 
 A category counts as predicted for a case when any run read from the case's
-path has a finding of that category at warning or above. Printed: per-category
+path has a finding of that category at warning or above. Findings in a
+category a case neither expects nor rules out are not scored but listed
+(``NOT-LABELLED``), so that a new false alarm on a problem-labelled log shows. Printed: per-category
 precision / recall / F1 and counts for loganalyzer and for each baseline, the
 cases that went wrong, and the number of warning-or-above findings in an
 ``absent`` category (must be 0).
@@ -169,12 +171,16 @@ def main() -> int:
             for baseline in BASELINES:
                 theirs[baseline.name].add(case, baseline.category, flagged[baseline.name])
             violations = found & case.absent
+            # A log labelled with one problem says nothing about the others; findings outside its
+            # labels are not scored, but listed, so a new false alarm there is seen.
+            unlabelled = found - case.expect - case.absent
             if dataset != "real-logs":
                 absent_violations += len(violations)
-            if args.details or problems or violations or (case.expect - found):
+            if args.details or problems or violations or unlabelled or (case.expect - found):
                 print(
                     f"  {case.name:<58} expect={sorted(case.expect)} found={sorted(found)}"
                     + (f" ABSENT-VIOLATED={sorted(violations)}" if violations else "")
+                    + (f" NOT-LABELLED={sorted(unlabelled)}" if unlabelled else "")
                     + (f" ERRORS={problems}" if problems else "")
                 )
         print(f"\n  loganalyzer ({dataset})")
