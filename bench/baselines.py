@@ -83,6 +83,15 @@ def terminate_on_nan(run: Run) -> bool:
     return train is not None and not bool(np.isfinite(train.value).all())
 
 
+def autotrainer_explosion(run: Run, limit: float = 1e3) -> bool:
+    """AUTOTRAINER's exploding-loss check: any NaN/inf training loss or a loss of at least 1000."""
+    train = training_loss(run)
+    if train is None:
+        return False
+    values = train.value
+    return bool((~np.isfinite(values)).any() or (np.abs(values[np.isfinite(values)]) >= limit).any())
+
+
 def sagemaker_loss_not_decreasing(run: Run, num_steps: int = 10, diff_percent: float = 0.0) -> bool:
     """SageMaker LossNotDecreasing (documented variant) on the training loss, as a plateau detector."""
     train = training_loss(run)
@@ -158,6 +167,7 @@ BASELINES = (
     Baseline("SageMaker LossNotDecreasing", "underfitting", sagemaker_loss_not_decreasing),
     Baseline("Megatron spiky loss x10", "loss-spike", megatron_spiky_loss),
     Baseline("Keras TerminateOnNaN", "divergence", terminate_on_nan),
+    Baseline("AUTOTRAINER NaN or loss>=1e3", "divergence", autotrainer_explosion),
     Baseline("SageMaker StepOutlier", "slow-epoch", sagemaker_step_outlier),
     Baseline("SageMaker GPUMemoryIncrease (no patience)", "memory-growth", sagemaker_gpu_memory_increase),
 )

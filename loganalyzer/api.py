@@ -70,12 +70,16 @@ def analyze(
     config: Settings | Mapping[str, Any] | None = None,
     *,
     verify_data_crc: bool = True,
+    curves: bool = True,
 ) -> Analysis:
     """Analyse runs (given as paths, Run objects, or a mix) with the rule pack.
 
     ``config`` is a :class:`~loganalyzer.engine.settings.Settings` or a mapping
     with the keys of the ``[tool.loganalyzer]`` configuration table. Inputs
-    that cannot be read are listed in ``Analysis.input_errors``.
+    that cannot be read are listed in ``Analysis.input_errors``. ``curves``
+    keeps each run's series downsampled (a few thousand points per series)
+    in ``Analysis.curves`` for the HTML report, plots and Jupyter; pass
+    False when analysing many runs and only the findings matter.
     """
     from loganalyzer.detectors import DETECTORS
     from loganalyzer.engine.config import settings_from_mapping
@@ -103,4 +107,9 @@ def analyze(
         passed_over = loaded.passed_over
     runs.sort(key=lambda run: run.name)
     analysis = run_rules(runs, pack, settings, DETECTORS, problems)
+    if curves:
+        from loganalyzer.engine.curves import run_curves
+
+        kept = {run.name: run_curves(run, analysis.findings) for run in runs}
+        analysis = dataclasses.replace(analysis, curves=kept)
     return dataclasses.replace(analysis, passed_over=passed_over) if passed_over else analysis

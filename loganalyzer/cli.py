@@ -15,13 +15,17 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from loganalyzer import __version__
 from loganalyzer.errors import ConfigError, LogAnalyzerError
 from loganalyzer.report import FORMATS
+
+if TYPE_CHECKING:
+    from loganalyzer.model.finding import Analysis
+    from loganalyzer.report import RenderOptions
 
 T = TypeVar("T")
 
@@ -284,7 +288,10 @@ def check(
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
     known = _guarded(lambda: read_baseline(baseline)) if baseline else None
-    analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc))
+    pictures = output_format == "html"
+    if pictures:
+        _require_charts()
+    analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc, curves=pictures))
     if ignore_unknown:
         analysis = dataclasses.replace(
             analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
@@ -312,6 +319,131 @@ def check(
         raise typer.Exit(EXIT_ERROR)
     failing = any(f.severity >= settings.fail_on for f in analysis.findings)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+@app.command()
+def report(
+    paths: PathsArgument,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="HTML file to write ('-' for standard output).")
+    ] = "loganalyzer-report.html",
+    select: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL."),
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    config: ConfigOption = None,
+    verify_crc: VerifyCrcOption = True,
+    name_map: NameMapOption = None,
+) -> None:
+    """Write one self-contained HTML page: charts with the findings drawn on them, evidence, remedies.
+
+    The page opens offline (no CDN, no request of any kind). Exit codes: 0 written, 2 usage or input error
+    (the page is still written for the inputs that could be read).
+    """
+    from loganalyzer.report import html
+
+    _require_charts()
+    analysis = _analysis_for_pictures(paths, select, ignore, config, verify_crc, name_map)
+    _refuse_to_overwrite_inputs(output, [source for run in analysis.runs for source in run.sources])
+    _write(html.render(analysis, _picture_options()), output)
+    if output != "-":
+        typer.echo(
+            f"loganalyzer: wrote {output} ({len(analysis.runs)} run(s), {len(analysis.findings)} finding(s))",
+            err=True,
+        )
+    _report_problems(analysis)
+    raise typer.Exit(EXIT_ERROR if analysis.input_errors or analysis.rule_errors else EXIT_OK)
+
+
+@app.command()
+def plot(
+    path: Annotated[str, typer.Argument(help="A log file or directory holding one run.", show_default=False)],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Image to write: .png, .svg or .pdf.", show_default=False)
+    ],
+    run: Annotated[
+        str | None, typer.Option("--run", help="Which run to draw when PATH holds several (see `inspect`).")
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL."),
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    config: ConfigOption = None,
+    verify_crc: VerifyCrcOption = True,
+    name_map: NameMapOption = None,
+) -> None:
+    """Draw one run's curves with its findings marked, as an image for a pull request or a paper."""
+    from loganalyzer.report.plot import IMAGE_FORMATS, render_image
+
+    fmt = Path(output).suffix.lower().lstrip(".")
+    if fmt not in IMAGE_FORMATS:
+        _fail(f"{output}: the image format comes from the extension: .png, .svg or .pdf")
+    _require_charts()
+    analysis = _analysis_for_pictures([path], select, ignore, config, verify_crc, name_map)
+    _report_problems(analysis)
+    names = sorted(analysis.curves)
+    if run is None and len(names) != 1:
+        _fail(f"{path}: holds {len(names)} runs; choose one with --run ({', '.join(names) or 'none'})")
+    chosen = run if run is not None else names[0]
+    if chosen not in analysis.curves:
+        _fail(f"{path}: no run named {chosen!r} (runs: {', '.join(names) or 'none'})")
+    _refuse_to_overwrite_inputs(output, [source for info in analysis.runs for source in info.sources])
+    image = render_image(analysis, chosen, fmt)
+    try:
+        Path(output).write_bytes(image)
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+    count = sum(1 for f in analysis.findings if f.run == chosen)
+    typer.echo(f"loganalyzer: wrote {output} ({chosen}, {count} finding(s))", err=True)
+    raise typer.Exit(EXIT_ERROR if analysis.input_errors or analysis.rule_errors else EXIT_OK)
+
+
+def _analysis_for_pictures(
+    paths: list[str],
+    select: str | None,
+    ignore: str | None,
+    config: str | None,
+    verify_crc: bool,
+    name_map: list[str] | None,
+) -> Analysis:
+    """Load settings like ``check`` does and analyse with curves kept."""
+    from loganalyzer.api import analyze
+    from loganalyzer.engine.config import load_settings
+    from loganalyzer.engine.pack import load_default_pack
+
+    overrides: dict[str, object] = {}
+    for key, value in (("select", select), ("ignore", ignore)):
+        if value is not None:
+            overrides[key] = value
+    if name_map:
+        overrides["metric-map"] = _parse_map(name_map)
+    pack = _guarded(load_default_pack)
+    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    return _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc, curves=True))
+
+
+def _require_charts() -> None:
+    """Pictures need matplotlib (the ``report`` extra): say what to install, in one line."""
+    from loganalyzer.report.html import INSTALL_HINT, charts_available
+
+    if not charts_available():
+        _fail(INSTALL_HINT)
+
+
+def _picture_options() -> RenderOptions:
+    from loganalyzer.report import RenderOptions
+
+    return RenderOptions()
+
+
+def _report_problems(analysis: Analysis) -> None:
+    """Inputs that could not be read and rules that crashed, one stderr line each."""
+    for problem in analysis.input_errors:
+        typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
+    for error in analysis.rule_errors:
+        typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
 
 
 @app.command("rules")

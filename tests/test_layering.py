@@ -29,6 +29,13 @@ ALLOWED = {
     "__init__": {"api"},
 }
 
+#: Single modules allowed one import against the layers, with the reason.
+EXCEPTIONS = {
+    # Analysis._repr_html_ renders itself in Jupyter through the HTML reporter, lazily (as pandas frames
+    # reach their formatters); nothing else in model may import report.
+    ("model/finding.py", "loganalyzer.report.html"),
+}
+
 #: Third-party modules a layer must never import, even lazily.
 FORBIDDEN = {
     "report": {"pandas", "scipy"},
@@ -64,6 +71,8 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 def test_imports_respect_the_layers(path: Path) -> None:
     layer = layer_of(path)
     for module in imported_modules(path):
+        if (path.relative_to(PACKAGE).as_posix(), module) in EXCEPTIONS:
+            continue
         top = module.split(".")[0]
         if top == "loganalyzer":
             parts = module.split(".")
@@ -113,6 +122,9 @@ def test_the_import_graph_has_no_cycle() -> None:
     # a module importing its package's __init__ back is. Drop the downward package -> member edges.
     for name in graph:
         graph[name] = {target for target in graph[name] if not target.startswith(name + ".")}
+    # The declared exceptions are lazy imports inside one method (see EXCEPTIONS), not module edges.
+    for name, path in modules.items():
+        graph[name] -= {module for file, module in EXCEPTIONS if path.relative_to(PACKAGE).as_posix() == file}
     state: dict[str, int] = {}
     stack: list[str] = []
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.cases import time_memory_bias
+from bench.cases import detection_round2, time_memory_bias
 from bench.cases._build import LabelledCase
 
 #: Every case set by the name the evaluation table shows.
 CASE_SETS: dict[str, Callable[[], list[LabelledCase]]] = {
+    "detection-round2": detection_round2.cases,
     "time-memory-bias": time_memory_bias.cases,
 }
 

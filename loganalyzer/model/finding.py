@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from loganalyzer.errors import InputError
+from loganalyzer.model.curves import RunCurves
 from loganalyzer.model.rule import RemedySpec, RuleSpec
 from loganalyzer.model.run import Diagnostic
 from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
@@ -206,7 +207,9 @@ class Analysis:
     ``rules`` are the rules that were selected (their metadata feeds SARIF
     and ``explain``-style help) and ``remedies`` the catalog entries they link.
     ``passed_over`` names text files found in directories that mention a loss
-    but are in no format loganalyzer reads.
+    but are in no format loganalyzer reads. ``curves`` maps a run name to the
+    downsampled series pictures draw (empty unless asked for: see
+    ``loganalyzer.analyze(curves=...)``).
     """
 
     runs: tuple[RunInfo, ...]
@@ -217,7 +220,18 @@ class Analysis:
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
     passed_over: tuple[str, ...] = ()
+    curves: Mapping[str, RunCurves] = field(default_factory=dict)
 
     def worst(self) -> Severity | None:
         """The highest severity among the findings, or None when there are none."""
         return max((f.severity for f in self.findings), default=None)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the HTML report inline: findings, and charts when curves were kept.
+
+        The one import from ``report`` below ``api``: it is lazy and only runs
+        in a notebook, the way pandas' frames reach their own formatters.
+        """
+        from loganalyzer.report.html import render_fragment
+
+        return render_fragment(self)

@@ -7,8 +7,10 @@ Every reporter of ``check`` is a pure function
 that renders it, so a reader finds every format here, and the CLI builds its
 choices from it without importing any reporter (``--help`` stays instant).
 :data:`REPORTERS` maps the same names to the render functions, importing a
-module the first time its format is asked for. ``inventory`` and ``rulebook``
-serve other commands and are not in the registry.
+module the first time its format is asked for. ``inventory``, ``rulebook``
+and ``plot`` serve other commands and are not in the registry; ``html`` needs
+the curves ``analyze(curves=True)`` keeps and matplotlib (the ``report``
+extra) for its charts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ FORMATS: dict[str, str] = {
     "github": "github",
     "gitlab": "gitlab",
     "markdown": "markdown",
+    "html": "html",
 }
 
 

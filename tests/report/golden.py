@@ -36,6 +36,7 @@ FILE_NAMES = {
     "github": "github.txt",
     "gitlab": "gitlab.json",
     "markdown": "report.markdown",  # not .md: `ruff format tests/` would reformat its python fences
+    "html": "report.html",
 }
 
 #: Options for golden renders: a fixed version, so releases do not rewrite every file.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from loganalyzer.api import analyze
+from loganalyzer.report import REPORTERS
 from tests.conftest import REPO
 from tests.report.golden import check_golden, render_all
 
@@ -23,4 +24,7 @@ def test_every_format_matches_its_golden_file(
     monkeypatch.chdir(REPO)
     analysis = analyze(f"fixtures/{fixture}")
     assert analysis.findings, "a golden case without findings would test little"
-    check_golden(f"fixture-{fixture}", render_all(analysis), update_golden)
+    # The HTML page of a real run embeds matplotlib SVG, which changes with matplotlib and its fonts;
+    # tests/report/html checks its structure instead (the synthetic cases, without charts, have goldens).
+    formats = [name for name in REPORTERS if name != "html"]
+    check_golden(f"fixture-{fixture}", render_all(analysis, formats=formats), update_golden)

@@ -18,7 +18,17 @@ MACHINE = ("json", "sarif", "junit", "gitlab")
 
 
 def test_registry_is_exactly_the_documented_formats() -> None:
-    assert list(REPORTERS) == ["text", "concise", "json", "sarif", "junit", "github", "gitlab", "markdown"]
+    assert list(REPORTERS) == [
+        "text",
+        "concise",
+        "json",
+        "sarif",
+        "junit",
+        "github",
+        "gitlab",
+        "markdown",
+        "html",
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(analyses.ANALYSES))

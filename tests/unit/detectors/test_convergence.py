@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +16,10 @@ from loganalyzer.detectors.convergence import underfitting
 from loganalyzer.model.finding import MissingInput
 from tests.support.labels import corpus_labels, detects
 from tests.support.lookup import load_one
+from tests.support.rules import shipped_defaults
 from tests.support.runs import make_run
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
-
-
-def defaults(code: str) -> dict[str, Any]:
-    """The shipped defaults, read from the rule file (thresholds live only there)."""
-    document = tomllib.loads((RULES / f"{code}.toml").read_text(encoding="utf-8"))
-    return {name: spec["default"] for name, spec in document["parameters"].items()}
-
-
-UF = defaults("UF001")
+UF = shipped_defaults("UF001")
 
 
 def jitter(n: int, sigma: float, seed: int) -> np.ndarray:
@@ -347,7 +338,7 @@ def test_a_clean_falling_curve_with_noise_is_never_underfitting(
 
 # --- the labelled corpus and real logs (by path) ----------------------------------------------------
 
-SHARED = RULES.parent.parent / "shared"
+SHARED = Path(__file__).resolve().parents[4] / "shared"
 
 
 REAL = [
