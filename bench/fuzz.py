@@ -663,7 +663,7 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__} in {place}"
 
 
-def run_case(path: Path, read_all: bool = True) -> Result:
+def run_case(path: Path, read_all: bool = True, html: bool = False) -> Result:
     """Every reader on ``path``, then check's pipeline and every renderer; outputs must parse.
 
     A warning that reaches the user (NumPy's "overflow encountered" on stderr)
@@ -672,7 +672,7 @@ def run_case(path: Path, read_all: bool = True) -> Result:
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _run_case(path, read_all)
+        result = _run_case(path, read_all, html)
     if result.outcome in BAD_OUTCOMES or not caught:
         return result
     first = caught[0]
@@ -683,7 +683,7 @@ def run_case(path: Path, read_all: bool = True) -> Result:
     )
 
 
-def _run_case(path: Path, read_all: bool) -> Result:
+def _run_case(path: Path, read_all: bool, html: bool) -> Result:
     from loganalyzer import api, ingest
     from loganalyzer.errors import InputError
     from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
@@ -709,7 +709,12 @@ def _run_case(path: Path, read_all: bool) -> Result:
         inventory.render_text(loaded.runs, loaded.errors)
         _strict_json(inventory.render_json(loaded.runs, loaded.errors))
         analysis = api.analyze(list(loaded.runs))  # check's pipeline on what load_runs read
-        outputs = {name: render(analysis, DEFAULT_OPTIONS) for name, render in REPORTERS.items()}
+        # The HTML page (matplotlib charts) costs far more than the rest: only with --html.
+        outputs = {
+            name: render(analysis, DEFAULT_OPTIONS)
+            for name, render in REPORTERS.items()
+            if name != "html" or html
+        }
         for name in ("json", "sarif", "gitlab"):
             _strict_json(outputs[name])
         ElementTree.fromstring(outputs["junit"])
@@ -746,7 +751,7 @@ def _address_space() -> int:
     return 0
 
 
-def _worker(conn: Connection, seeds: dict[str, list[Case]], seed: int, memory_mb: int) -> None:
+def _worker(conn: Connection, seeds: dict[str, list[Case]], seed: int, memory_mb: int, html: bool) -> None:
     """Run the cases the parent sends (family, index) and send back a Result each."""
     import loganalyzer.api
     import loganalyzer.ingest.tensorboard.events
@@ -770,7 +775,8 @@ def _worker(conn: Connection, seeds: dict[str, list[Case]], seed: int, memory_mb
             path = case_dir / name
             path.write_bytes(data)
             del data
-            result = run_case(path, read_all=index % 10 == 0)  # every reader reads 1 case in 10
+            # Every reader reads one case in ten; the HTML page is rendered for those with --html.
+            result = run_case(path, read_all=index % 10 == 0, html=html and index % 10 == 0)
             shutil.rmtree(case_dir, ignore_errors=True)
             conn.send(result)
     finally:
@@ -786,7 +792,13 @@ class _Slot:
 
 
 def fuzz(
-    families: tuple[str, ...], cases: int, seed: int, jobs: int, timeout: float, memory_mb: int
+    families: tuple[str, ...],
+    cases: int,
+    seed: int,
+    jobs: int,
+    timeout: float,
+    memory_mb: int,
+    html: bool = False,
 ) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]], dict[str, tuple[str, int, str]]]:
     """Run ``cases`` cases per family over ``jobs`` workers with a per-case watchdog."""
     seeds = load_seeds()
@@ -801,7 +813,7 @@ def fuzz(
 
     def spawn() -> _Slot:
         parent, child = context.Pipe()
-        process = context.Process(target=_worker, args=(child, seeds, seed, memory_mb), daemon=True)
+        process = context.Process(target=_worker, args=(child, seeds, seed, memory_mb, html), daemon=True)
         process.start()
         child.close()
         return _Slot(process, parent)
@@ -874,7 +886,7 @@ def print_table(outcomes: dict[str, Counter[str]], file: TextIO = sys.stdout) ->
         print(row, file=file, flush=True)
 
 
-def replay(family: str, index: int, seed: int) -> int:
+def replay(family: str, index: int, seed: int, html: bool = False) -> int:
     """Run one case in this process and print what it did (with the traceback of a crash)."""
     seeds = load_seeds()
     mutations, name, data = make_case(seeds, family, seed, index)
@@ -882,7 +894,7 @@ def replay(family: str, index: int, seed: int) -> int:
         path = Path(tmp) / name
         path.write_bytes(data)
         started = time.monotonic()
-        result = run_case(path)
+        result = run_case(path, html=html)
         seconds = time.monotonic() - started
     print(
         f"{family} #{index}: {mutations} on {name} ({len(data)} bytes): {result.outcome} in {seconds:.2f} s"
@@ -902,14 +914,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--memory-mb", type=int, default=1024, help="address space a case may add (MiB)")
     parser.add_argument("--family", choices=FAMILIES, action="append", help="only these families")
+    parser.add_argument("--html", action="store_true", help="also render the HTML page (1 case in 10)")
     parser.add_argument("--only", type=int, help="replay one case of --family in this process")
     args = parser.parse_args(argv)
     families = tuple(args.family or FAMILIES)
     if args.only is not None:
-        return replay(families[0], args.only, args.seed)
+        return replay(families[0], args.only, args.seed, args.html)
     started = time.monotonic()
     outcomes, signatures, examples = fuzz(
-        families, args.cases, args.seed, args.jobs, args.timeout, args.memory_mb
+        families, args.cases, args.seed, args.jobs, args.timeout, args.memory_mb, args.html
     )
     print(f"seed {args.seed}, {args.cases} cases per family, {time.monotonic() - started:.0f} s\n")
     print_table(outcomes)

@@ -123,7 +123,8 @@ def _x_label(run: Run) -> str:
 def _epoch_durations(run: Run) -> Durations | None:
     """The first durations source the slow-epoch rules would use, as bars; None without timing."""
     try:
-        found = _durations.epoch_durations(run, 2)
+        with np.errstate(all="ignore"):  # as the runner runs detectors: inf and NaN are data here
+            found = _durations.epoch_durations(run, 2)
     except Exception:  # pictures must never fail because timing could not be derived
         return None
     if not found:
