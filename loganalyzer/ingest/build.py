@@ -87,8 +87,30 @@ def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None)
         sources=tuple(parts.sources),
         series=tuple(series),
         metadata=dict(parts.metadata),
-        diagnostics=tuple(diagnostics),
+        diagnostics=_bounded(diagnostics),
     )
+
+
+#: Diagnostics kept per file and code; the rest are counted in one more. A damaged log can
+#: hold a million bad rows (or a header of 200,000 duplicate names), and every report lists
+#: each diagnostic: without a bound a 1 MB file made a SARIF file of gigabytes.
+MAX_DIAGNOSTICS_PER_CODE = 20
+
+
+def _bounded(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The first :data:`MAX_DIAGNOSTICS_PER_CODE` diagnostics of each (file, code), then a count."""
+    kept: list[Diagnostic] = []
+    seen: dict[tuple[str, str], int] = {}
+    for diagnostic in diagnostics:
+        key = (diagnostic.source, diagnostic.code)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= MAX_DIAGNOSTICS_PER_CODE:
+            kept.append(diagnostic)
+    for (source, code), count in seen.items():
+        if count > MAX_DIAGNOSTICS_PER_CODE:
+            more = count - MAX_DIAGNOSTICS_PER_CODE
+            kept.append(Diagnostic(source, code, f"{more:,} more {code} diagnostics like the ones above"))
+    return tuple(kept)
 
 
 def _merge_pieces(raw: Sequence[RawSeries]) -> dict[tuple[str, Split | None], list[RawSeries]]:

@@ -281,3 +281,17 @@ def test_mmengine_counters_ignore_non_finite_and_huge_numbers() -> None:
         None,
         None,
     ]
+
+
+# --- MemoryError rendering SARIF: 200,000 duplicate column names, one diagnostic each ----------
+
+
+def test_diagnostics_are_bounded_per_file_and_code(tmp_path: Path) -> None:
+    path = tmp_path / "training.log"
+    path.write_text(
+        "epoch,loss,val_loss," + ",".join(["a"] * 5000) + "\n0,1,1," + ",".join(["1"] * 5000) + "\n"
+    )
+    (run,) = _load(path).runs
+    duplicates = [d for d in run.diagnostics if d.code == "duplicate-column"]
+    assert len(duplicates) == 21
+    assert duplicates[-1].message.startswith("4,979 more duplicate-column diagnostics")
