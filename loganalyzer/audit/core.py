@@ -1,0 +1,207 @@
+"""Run an audit: discover runs, take what the cache knows, analyse the rest, build rows.
+
+::
+
+    roots -> discover -> [source ...] -> cache hit? -> executor.map(analyse_batch) -> rows
+
+Outcomes arrive in discovery order whichever executor computed them, new
+ones are written to the cache a batch (one transaction) at a time, and the
+parent keeps only rows, so memory is flat in the number of runs' data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING, Any
+
+from loganalyzer.audit.cache import AuditCache, entry_key
+from loganalyzer.audit.executors import Batch, Executor
+from loganalyzer.audit.rows import COLUMNS, Row
+from loganalyzer.audit.summary import Summary, summarise
+from loganalyzer.audit.task import AnalysisContext, SourceOutcome
+from loganalyzer.ingest.source import LogSource
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Called after each source with (sources done, sources in total).
+Progress = Callable[[int, int], None]
+
+#: Outcomes written to the cache per transaction.
+CACHE_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The result of auditing many runs: one :class:`Row` per run, sorted by run name.
+
+    ``rows`` carry each run's facts and its findings (the contract
+    dictionaries of ``check --format json``). ``hidden`` counts findings a
+    baseline hid; ``notes`` are one-line remarks for stderr (cache
+    discarded); ``passed_over`` names text files that mention a loss in a
+    format no reader takes. ``analysed``/``cached`` count sources.
+    """
+
+    rows: tuple[Row, ...]
+    passed_over: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    hidden: int = 0
+    analysed: int = 0
+    cached: int = 0
+    fail_on: str = "warning"
+
+    def summary(self, top: int = 5) -> Summary:
+        """Problems per category, wasted compute, the ``top`` best runs, unreadable runs."""
+        return summarise(self.rows, top)
+
+    def findings(self) -> list[Mapping[str, Any]]:
+        """Every finding of every run, in run then rule order."""
+        return [finding for row in self.rows for finding in row.findings]
+
+    @property
+    def unreadable(self) -> tuple[Row, ...]:
+        """Rows of runs that could not be read."""
+        return tuple(row for row in self.rows if row.status == "unreadable")
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per run; columns as :data:`~loganalyzer.audit.rows.COLUMNS` then ``hp.*``."""
+        import pandas as pd
+
+        records = [row.columns() for row in self.rows]
+        extra = sorted({key for record in records for key in record} - set(COLUMNS))
+        return pd.DataFrame.from_records(records, columns=[*COLUMNS, *extra])
+
+
+def context_digest(context: AnalysisContext, pack_root: Traversable) -> str:
+    """Hash of everything besides the files that decides an outcome: tool, rule pack, settings."""
+    digest = hashlib.sha256(f"loganalyzer {tool_version()}\n".encode())
+    for entry in sorted(_pack_files(pack_root), key=lambda item: item[0]):
+        digest.update(entry[0].encode())
+        digest.update(entry[1])
+    settings = json.dumps(dataclasses.asdict(context.settings), sort_keys=True, default=str)
+    digest.update(settings.encode())
+    digest.update(json.dumps(dataclasses.asdict(context.read_options), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def tool_version() -> str:
+    """The installed loganalyzer version, read from the package metadata.
+
+    Importing ``loganalyzer.__version__`` here would close an import cycle
+    through :mod:`loganalyzer.api`, which exposes :func:`run_audit`.
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("loganalyzer")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown"
+
+
+def _pack_files(root: Traversable, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+    for entry in root.iterdir():
+        if entry.is_dir():
+            yield from _pack_files(entry, f"{prefix}{entry.name}/")
+        elif entry.is_file():
+            yield f"{prefix}{entry.name}", entry.read_bytes()
+
+
+def run_audit(
+    roots: Sequence[str | os.PathLike[str]],
+    context: AnalysisContext,
+    executor: Executor,
+    *,
+    cache: AuditCache | None = None,
+    known: frozenset[str] | None = None,
+    progress: Progress | None = None,
+) -> Audit:
+    """Audit every run under ``roots``; see the module docstring for the flow."""
+    from loganalyzer.engine.pack import pack_location
+    from loganalyzer.ingest import TEXT_READERS
+    from loganalyzer.ingest.discover import discover
+    from loganalyzer.ingest.tensorboard import reader as tensorboard
+
+    found = discover(roots, TEXT_READERS, tensorboard)
+    sources = list(found.sources)
+    rows: list[Row] = [Row(error.path, "", "unreadable", reason=error.reason) for error in found.errors]
+    keys: list[str | None] = [None] * len(sources)
+    hits: dict[str, SourceOutcome] = {}
+    if cache is not None and cache.usable:
+        digest = context_digest(context, pack_location())
+        keys = [entry_key(source, digest) for source in sources]
+        hits = cache.get_many(key for key in keys if key is not None)
+    misses = [source for source, key in zip(sources, keys, strict=True) if key is None or key not in hits]
+    fresh = executor.map(_batches(misses, executor), context)
+    pending: dict[str, SourceOutcome] = {}
+    hidden = 0
+    fresh_outcomes = _flatten(fresh)
+    for done, key in enumerate(keys, start=1):
+        if key is not None and key in hits:
+            outcome = hits[key]
+        else:
+            outcome = next(fresh_outcomes)
+            if key is not None:
+                pending[key] = outcome
+                if len(pending) >= CACHE_BATCH and cache is not None:
+                    cache.put_many(pending)
+                    pending = {}
+        new_rows, hidden_here = _rows(outcome, known)
+        rows.extend(new_rows)
+        hidden += hidden_here
+        if progress is not None:
+            progress(done, len(sources))
+    if cache is not None:
+        cache.put_many(pending)
+    rows.sort(key=lambda row: (row.run, row.format))
+    return Audit(
+        rows=tuple(rows),
+        passed_over=found.passed_over,
+        notes=tuple(cache.notes) if cache is not None else (),
+        hidden=hidden,
+        analysed=len(misses),
+        cached=len(sources) - len(misses),
+        fail_on=context.settings.fail_on.label,
+    )
+
+
+def _batches(sources: Sequence[LogSource], executor: Executor) -> Iterator[Batch]:
+    """Cut ``sources`` into batches: small enough to balance the workers, big enough to amortise IPC."""
+    workers = getattr(executor, "jobs", 4)
+    size = max(1, min(16, len(sources) // max(1, 8 * workers)))
+    for start in range(0, len(sources), size):
+        yield sources[start : start + size]
+
+
+def _flatten(batches: Iterator[list[SourceOutcome]]) -> Iterator[SourceOutcome]:
+    for batch in batches:
+        yield from batch
+
+
+def _rows(outcome: SourceOutcome, known: frozenset[str] | None) -> tuple[list[Row], int]:
+    """The rows of one source's outcome, with baselined findings hidden (and counted)."""
+    if outcome.error is not None:
+        return [Row(outcome.source, outcome.format, "unreadable", reason=outcome.error)], 0
+    rows, hidden = [], 0
+    for run in outcome.runs:
+        findings = run.findings
+        if known is not None:
+            kept = tuple(f for f in findings if f.get("fingerprint") not in known)
+            hidden += len(findings) - len(kept)
+            findings = kept
+        status, reason = "ok", None
+        if run.rule_errors:
+            status = "rule-error"
+            reason = "; ".join(f"rule {e['rule']} failed: {e['message']}" for e in run.rule_errors)
+        rows.append(
+            Row(run.facts.run, run.facts.format, status, run.facts, findings, run.rule_errors, reason)
+        )
+    return rows, hidden
+
+
+__all__ = ["Audit", "Progress", "run_audit"]
