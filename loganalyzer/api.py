@@ -3,7 +3,7 @@
 ``load_runs``/``load_run`` read logs into :class:`~loganalyzer.model.run.Run`
 objects; ``analyze`` reads (or takes) runs and applies the rule pack,
 returning an :class:`~loganalyzer.model.finding.Analysis`; ``audit`` does the
-same for many runs in parallel and returns an :class:`~loganalyzer.audit.Audit`.
+same for many runs in parallel and returns an :class:`~loganalyzer.fleet.Audit`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from loganalyzer.model.finding import Analysis, InputProblem
 from loganalyzer.model.run import MetricKey, Run
 
 if TYPE_CHECKING:
-    from loganalyzer.audit import Audit
-    from loganalyzer.audit import Executor as AuditExecutor
+    from loganalyzer.fleet import Audit
+    from loganalyzer.fleet import Executor as AuditExecutor
 
 
 def load_runs(
@@ -133,9 +133,9 @@ def audit(
     ``cache_dir`` (default: the user cache directory). ``config`` is as for
     :func:`analyze`. Runs that cannot be read are rows with their reason.
     """
-    from loganalyzer.audit import AnalysisContext, DaskExecutor, local_executor, run_audit
-    from loganalyzer.audit.cache import AuditCache, default_cache_dir
     from loganalyzer.engine.baseline import read_baseline
+    from loganalyzer.fleet import AnalysisContext, DaskExecutor, local_executor, run_audit
+    from loganalyzer.fleet.cache import AuditCache, default_cache_dir
 
     settings = _settings(config)
     context = AnalysisContext(settings, ReadOptions(verify_data_crc=verify_data_crc))

@@ -301,7 +301,7 @@ def check(
 
 
 class AuditFormat(enum.StrEnum):
-    """Output formats of ``audit`` (keys of :data:`loganalyzer.audit.render.RENDERERS`)."""
+    """Output formats of ``audit`` (keys of :data:`loganalyzer.fleet.render.RENDERERS`)."""
 
     TABLE = "table"
     CSV = "csv"
@@ -443,13 +443,13 @@ def audit(
     --fail-on, 1 findings, 2 usage, configuration or unreadable runs.
     """
     from loganalyzer.api import audit as run_audit
-    from loganalyzer.audit import progress as bar
-    from loganalyzer.audit.render import RENDERERS, AuditView
-    from loganalyzer.audit.summary import only as only_rows
-    from loganalyzer.audit.summary import sort_rows
     from loganalyzer.engine.baseline import write_baseline_entries
     from loganalyzer.engine.config import load_settings
     from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.fleet import progress as bar
+    from loganalyzer.fleet.render import RENDERERS, AuditView
+    from loganalyzer.fleet.summary import only as only_rows
+    from loganalyzer.fleet.summary import sort_rows
 
     overrides: dict[str, object] = {}
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):

@@ -8,12 +8,19 @@ Every other file is recognised by content: each reader sniffs the first few
 kilobytes. Files that are certainly not logs (checkpoints, images, arrays) are
 skipped by extension without being opened, so walking a run directory full of
 weights stays cheap.
+
+The walk is robust to what real trees hold (see :func:`_walk_directory`):
+symbolic links are followed but each directory is visited once (a link loop
+ends), only regular files are ever opened (a FIFO or device named like a log
+would block or never end), and a directory or log-named file that cannot be
+read is an error naming it, while the rest of the tree is still searched.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,15 +92,17 @@ def discover(
     for given in paths:
         path = Path(given)
         # `runs/tb/`, `./runs/tb` and `runs/tb` are one run with one name (and one fingerprint).
-        label = os.path.normpath(os.fspath(given)).replace(os.sep, "/")
+        label = displayable(os.path.normpath(os.fspath(given)).replace(os.sep, "/"))
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            found_here = _walk_directory(path, label, text_readers, passed_over)
-            if not found_here:
+            found_here = _walk_directory(path, label, text_readers, passed_over, errors)
+            if not found_here and not any(e.path.startswith(label) for e in errors):
                 # Pointing CI at the wrong directory must not pass silently.
                 errors.append(InputError(label, "no training logs found in this directory"))
             sources.extend(found_here)
+        elif (problem := _not_a_regular_file(path)) is not None:
+            errors.append(InputError(label, problem))
         elif is_event_file(path):
             owner, hint = _event_file_owner(label, path)
             event_files.setdefault(owner, []).append((path, hint))
@@ -140,24 +149,38 @@ def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
 
 
 def _walk_directory(
-    root: Path, label: str, text_readers: Sequence[Reader], passed_over: list[str]
+    root: Path,
+    label: str,
+    text_readers: Sequence[Reader],
+    passed_over: list[str],
+    errors: list[InputError],
 ) -> list[LogSource]:
-    """Every run below ``root``: event-file runs grouped by directory, text logs per file."""
+    """Every run below ``root``: event-file runs grouped by directory, text logs per file.
+
+    Problems with single entries become ``errors`` (one per entry, naming
+    it) and the walk goes on: a directory that cannot be listed, a log-named
+    file that cannot be read, is not a regular file, or is a broken link.
+    """
     event_dirs: dict[Path, list[Path]] = {}
     sources: list[LogSource] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        here = Path(dirpath)
-        for filename in sorted(filenames):
+    for here, filenames in _directories(root, label, errors):
+        for filename in filenames:
             path = here / filename
+            named_like_log = is_event_file(path) or path.suffix.lower() in TEXT_LOG_SUFFIXES
+            if not is_event_file(path) and path.suffix.lower() in NEVER_LOGS:
+                continue
+            problem = _not_a_regular_file(path)
+            if problem is not None:
+                if named_like_log:
+                    errors.append(InputError(_label(root, label, path), problem))
+                continue
             if is_event_file(path):
                 event_dirs.setdefault(here, []).append(path)
                 continue
-            if path.suffix.lower() in NEVER_LOGS or not path.is_file():
-                continue
             try:
                 found = _sniff_text(path, text_readers)
-            except OSError:
+            except OSError as exc:
+                errors.append(InputError(_label(root, label, path), f"cannot read: {exc.strerror or exc}"))
                 continue
             if found is not None:
                 sources.append(LogSource(_label(root, label, path), found, (path,), (None,)))
@@ -165,6 +188,62 @@ def _walk_directory(
                 passed_over.append(_label(root, label, path))
     sources.extend(_group_event_dirs(event_dirs, root, label))
     return _without_checkpoint_copies(sources)
+
+
+def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[tuple[Path, list[str]]]:
+    """``(directory, sorted file names)`` below ``root``, each real directory once.
+
+    Symbolic links to directories are followed (runs are often linked into
+    an experiments tree), but a directory already visited, through a link or
+    a loop, is not entered again. A directory that cannot be listed is an
+    error naming it.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def unlistable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        errors.append(InputError(_label(root, label, where), f"cannot list directory: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=True):
+        here = Path(dirpath)
+        try:
+            status = here.stat()
+        except OSError as exc:
+            unlistable(exc)
+            dirnames[:] = []
+            continue
+        identity = (status.st_dev, status.st_ino)
+        if identity in seen:
+            dirnames[:] = []
+            continue
+        seen.add(identity)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        yield here, sorted(filenames)
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` must not be opened (a FIFO would block, a device never ends), or None.
+
+    Only ``stat`` is used: nothing is opened to find out.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "broken symbolic link" if path.is_symlink() else "no such file or directory"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return f"not a regular file ({kind}); not opened"
+    return "not a regular file; not opened"
 
 
 _CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
@@ -221,7 +300,18 @@ def _label(root: Path, label: str, path: Path) -> str:
     """``path`` (at or below ``root``) spelled from the user's ``label`` for ``root``."""
     if path == root:
         return label
-    return (Path(label) / path.relative_to(root)).as_posix()
+    return displayable((Path(label) / path.relative_to(root)).as_posix())
+
+
+def displayable(name: str) -> str:
+    r"""A file name as text every output can carry: undecodable bytes shown as ``\xe9``.
+
+    A name that is not valid UTF-8 reaches Python with lone surrogates
+    (PEP 383), which no encoder accepts; run names are printed, hashed into
+    fingerprints and written to JSON, so they are made plain text here, once.
+    The file itself is still opened through its real ``Path``.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _mentions_loss(path: Path) -> bool:

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from loganalyzer.audit.facts import HParam, RunFacts, measure
 from loganalyzer.engine.settings import Settings
 from loganalyzer.errors import InputError, LogAnalyzerError
+from loganalyzer.fleet.facts import HParam, RunFacts, measure
 from loganalyzer.ingest.source import LogSource, ReadOptions
 from loganalyzer.model.run import MetricKey, Run
 

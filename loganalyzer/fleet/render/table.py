@@ -7,8 +7,8 @@ directory named with escape sequences cannot rewrite the terminal.
 
 from __future__ import annotations
 
-from loganalyzer.audit.render.view import AuditView, number
-from loganalyzer.audit.rows import Row
+from loganalyzer.fleet.render.view import AuditView, number
+from loganalyzer.fleet.rows import Row
 from loganalyzer.report._common import printable
 
 _HEADER = ("run", "format", "epochs", "best val loss", "best epoch", "best metric", "worst", "findings",

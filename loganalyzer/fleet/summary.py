@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loganalyzer.audit.rows import CATEGORIES, COLUMNS, HPARAM_PREFIX, Row
 from loganalyzer.errors import ConfigError
+from loganalyzer.fleet.rows import CATEGORIES, COLUMNS, HPARAM_PREFIX, Row
 
 #: ``--only`` accepts a category, or one of these.
 ONLY_SPECIAL = ("unreadable", "clean")

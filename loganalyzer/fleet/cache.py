@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from loganalyzer.audit.task import SourceOutcome
+from loganalyzer.fleet.task import SourceOutcome
 from loganalyzer.ingest.source import LogSource
 
 #: Bumped whenever the stored layout or the meaning of an entry changes.

@@ -1,4 +1,7 @@
-"""audit: many runs at once — which have which problems, which are best, what was wasted.
+"""fleet: `loganalyzer audit`, many runs at once: which have which problems, which are best, what was wasted.
+
+(Named ``fleet``, not ``audit``, so that importing it never shadows the
+public function :func:`loganalyzer.audit` on the package.)
 
 Reuses the per-run pipeline (discover, ingest, engine) and adds one stage::
 
@@ -13,11 +16,11 @@ executor runs), :mod:`.executors` (serial, process pool, Dask), :mod:`.cache`
 
 from __future__ import annotations
 
-from loganalyzer.audit.core import Audit, run_audit
-from loganalyzer.audit.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, default_jobs
-from loganalyzer.audit.rows import CATEGORIES, COLUMNS, Row
-from loganalyzer.audit.summary import Summary
-from loganalyzer.audit.task import AnalysisContext
+from loganalyzer.fleet.core import Audit, run_audit
+from loganalyzer.fleet.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, default_jobs
+from loganalyzer.fleet.rows import CATEGORIES, COLUMNS, Row
+from loganalyzer.fleet.summary import Summary
+from loganalyzer.fleet.task import AnalysisContext
 
 #: ``--executor`` values.
 EXECUTORS = ("local", "dask")

@@ -7,8 +7,8 @@ run directory's name cannot break the table.
 
 from __future__ import annotations
 
-from loganalyzer.audit.render.table import summary_lines
-from loganalyzer.audit.render.view import AuditView, number
+from loganalyzer.fleet.render.table import summary_lines
+from loganalyzer.fleet.render.view import AuditView, number
 from loganalyzer.report.markdown import text
 
 _HEADER = ("Run", "Format", "Epochs", "Best val loss", "Best epoch", "Best metric", "Worst", "Findings",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from loganalyzer.audit.render import csv, json, markdown, table
-from loganalyzer.audit.render.view import AuditView
+from loganalyzer.fleet.render import csv, json, markdown, table
+from loganalyzer.fleet.render.view import AuditView
 
 AuditRenderer = Callable[[AuditView], str]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from loganalyzer.audit.render.view import AuditView
-from loganalyzer.audit.rows import CATEGORIES, COLUMNS, HPARAM_PREFIX
+from loganalyzer.fleet.render.view import AuditView
+from loganalyzer.fleet.rows import CATEGORIES, COLUMNS, HPARAM_PREFIX
 
 #: Version of the document layout; bumped only on incompatible change.
 SCHEMA_VERSION = "1"

@@ -12,8 +12,8 @@ import csv
 import io
 from typing import Any
 
-from loganalyzer.audit.render.view import AuditView
-from loganalyzer.audit.rows import COLUMNS
+from loganalyzer.fleet.render.view import AuditView
+from loganalyzer.fleet.rows import COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

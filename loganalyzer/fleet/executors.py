@@ -1,4 +1,4 @@
-"""The executor seam: who runs :func:`~loganalyzer.audit.task.analyse_batch` on the batches.
+"""The executor seam: who runs :func:`~loganalyzer.fleet.task.analyse_batch` on the batches.
 
 Every executor returns results **in submission order** while keeping only a
 bounded window of batches in flight, so the parent streams outcomes as they
@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from loganalyzer.audit.task import AnalysisContext, SourceOutcome, analyse_batch
 from loganalyzer.errors import ConfigError
+from loganalyzer.fleet.task import AnalysisContext, SourceOutcome, analyse_batch
 from loganalyzer.ingest.source import LogSource
 
 Batch = Sequence[LogSource]

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
-from loganalyzer.audit.cache import AuditCache, entry_key
-from loganalyzer.audit.executors import Batch, Executor
-from loganalyzer.audit.rows import COLUMNS, Row
-from loganalyzer.audit.summary import Summary, summarise
-from loganalyzer.audit.task import AnalysisContext, SourceOutcome
+from loganalyzer.fleet.cache import AuditCache, entry_key
+from loganalyzer.fleet.executors import Batch, Executor
+from loganalyzer.fleet.rows import COLUMNS, Row
+from loganalyzer.fleet.summary import Summary, summarise
+from loganalyzer.fleet.task import AnalysisContext, SourceOutcome
 from loganalyzer.ingest.source import LogSource
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class Audit:
         return tuple(row for row in self.rows if row.status == "unreadable")
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per run; columns as :data:`~loganalyzer.audit.rows.COLUMNS` then ``hp.*``."""
+        """One row per run; columns as :data:`~loganalyzer.fleet.rows.COLUMNS` then ``hp.*``."""
         import pandas as pd
 
         records = [row.columns() for row in self.rows]

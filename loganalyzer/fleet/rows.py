@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loganalyzer.audit.facts import RunFacts
+from loganalyzer.fleet.facts import RunFacts
 from loganalyzer.model.severity import Severity
 
 #: The contract's problem categories, in report order.

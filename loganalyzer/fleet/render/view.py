@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loganalyzer.audit.rows import COLUMNS, Row
-from loganalyzer.audit.summary import Summary
+from loganalyzer.fleet.rows import COLUMNS, Row
+from loganalyzer.fleet.summary import Summary
 
 
 @dataclass(frozen=True)
