@@ -79,6 +79,14 @@ class AuditCache:
             self._db = self._open()
         except (sqlite3.Error, OSError, _Foreign) as exc:
             self._discard(exc)
+            self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        """After a discard, a new empty cache, so this audit's results are kept for the next."""
+        try:
+            self._db = self._open()
+        except (sqlite3.Error, OSError, _Foreign):
+            self._db = None
 
     def _open(self) -> sqlite3.Connection:
         existed = self.path.exists() and self.path.stat().st_size > 0
@@ -112,7 +120,7 @@ class AuditCache:
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
-        self.notes.append(f"cache {self.path} was unusable ({why}); discarded, analysing without it")
+        self.notes.append(f"cache {self.path} was unusable ({why}); discarded, every run is analysed afresh")
 
     @property
     def usable(self) -> bool:
@@ -134,6 +142,7 @@ class AuditCache:
                     found[key] = SourceOutcome.from_dict(json.loads(payload))
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self._discard(exc)
+            self._start_afresh()
             return {}
         return found
 
