@@ -21,7 +21,7 @@ from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
 from loganalyzer.fleet.cache import AuditCache, entry_key
-from loganalyzer.fleet.executors import Batch, Executor
+from loganalyzer.fleet.executors import Batch, Executor, ProcessExecutor, SerialExecutor
 from loganalyzer.fleet.rows import COLUMNS, Row
 from loganalyzer.fleet.summary import Summary, summarise
 from loganalyzer.fleet.task import AnalysisContext, SourceOutcome
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 #: Called after each source with (sources done, sources in total).
 Progress = Callable[[int, int], None]
+
+#: A local pool is not started for this many runs or fewer (the results are the same either way).
+SERIAL_BELOW = 4
 
 #: Outcomes written to the cache per transaction.
 CACHE_BATCH = 256
@@ -137,6 +140,8 @@ def run_audit(
         keys = [entry_key(source, digest) for source in sources]
         hits = cache.get_many(key for key in keys if key is not None)
     misses = [source for source, key in zip(sources, keys, strict=True) if key is None or key not in hits]
+    if len(misses) <= SERIAL_BELOW and isinstance(executor, ProcessExecutor):
+        executor = SerialExecutor()  # starting worker processes would cost more than the work
     fresh = executor.map(_batches(misses, executor), context)
     pending: dict[str, SourceOutcome] = {}
     hidden = 0

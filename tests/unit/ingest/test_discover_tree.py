@@ -52,7 +52,10 @@ def test_a_symlink_loop_ends_and_linked_runs_are_found_once(tmp_path: Path) -> N
     (outside / "training.log").write_text(KERAS_CSV)
     (runs / "linked").symlink_to(outside)  # a run linked into the tree is found
     found = find(runs)
-    assert sorted(n.removeprefix(f"{runs}/") for n in names(found)) == ["linked/training.log", "r1/training.log"]
+    assert sorted(n.removeprefix(f"{runs}/") for n in names(found)) == [
+        "linked/training.log",
+        "r1/training.log",
+    ]
     assert found.errors == ()
 
 
