@@ -21,7 +21,6 @@ import typer
 
 from loganalyzer import __version__
 from loganalyzer.errors import ConfigError, LogAnalyzerError
-from loganalyzer.model.severity import Severity
 
 T = TypeVar("T")
 
@@ -450,6 +449,7 @@ def audit(
     from loganalyzer.fleet.render import RENDERERS, AuditView
     from loganalyzer.fleet.summary import only as only_rows
     from loganalyzer.fleet.summary import sort_rows
+    from loganalyzer.model.severity import Severity
 
     overrides: dict[str, object] = {}
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):

@@ -47,12 +47,11 @@ def source_identity(source: LogSource) -> list[tuple[str, int, int]] | None:
     identity = []
     for path in source.paths:
         try:
-            status = os.stat(path)
+            status = path.stat()  # a RemotePath stats through fsspec
         except OSError:
             return None
-        identity.append(
-            (os.fsencode(path).decode("utf-8", "backslashreplace"), status.st_size, status.st_mtime_ns)
-        )
+        name = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        identity.append((name, status.st_size, status.st_mtime_ns))
     return identity
 
 

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from loganalyzer.errors import InputError, UnrecognisedInput
 from loganalyzer.ingest import naming
-from loganalyzer.ingest.source import HEAD_BYTES, LogSource, Reader
+from loganalyzer.ingest.remote import RemotePath
+from loganalyzer.ingest.source import HEAD_BYTES, LogSource, Reader, as_path
 from loganalyzer.model.run import Split
 
 TENSORBOARD_FORMAT = "tensorboard"
@@ -90,9 +91,13 @@ def discover(
     passed_over: list[str] = []
     event_files: dict[str, list[tuple[Path, Split | None]]] = {}
     for given in paths:
-        path = Path(given)
+        try:
+            path = as_path(given)
+        except InputError as error:
+            errors.append(error)
+            continue
         # `runs/tb/`, `./runs/tb` and `runs/tb` are one run with one name (and one fingerprint).
-        label = displayable(os.path.normpath(os.fspath(given)).replace(os.sep, "/"))
+        label = str(path) if isinstance(path, RemotePath) else _local_label(given)
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
@@ -135,6 +140,11 @@ def discover(
     return Discovery(tuple(sorted(unique.values(), key=lambda s: s.name)), tuple(errors), tuple(passed_over))
 
 
+def _local_label(given: str | os.PathLike[str]) -> str:
+    """How a local path is named in reports: normalised, forward slashes, printable."""
+    return displayable(os.path.normpath(os.fspath(given)).replace(os.sep, "/"))
+
+
 def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
     """The run an explicitly given event file belongs to, named as a directory walk would name it.
 
@@ -170,12 +180,14 @@ def _walk_directory(
             if not is_event_file(path) and path.suffix.lower() in NEVER_LOGS:
                 continue
             problem = _not_a_regular_file(path)
+            if is_event_file(path) and (problem is None or problem.startswith(_UNSTATABLE)):
+                # One file of a resumed run that cannot be read is a diagnostic on the run (the
+                # reader says which); a FIFO or device is never handed to a reader at all.
+                event_dirs.setdefault(here, []).append(path)
+                continue
             if problem is not None:
                 if named_like_log:
                     errors.append(InputError(_label(root, label, path), problem))
-                continue
-            if is_event_file(path):
-                event_dirs.setdefault(here, []).append(path)
                 continue
             try:
                 found = _sniff_text(path, text_readers)
@@ -198,6 +210,14 @@ def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[t
     a loop, is not entered again. A directory that cannot be listed is an
     error naming it.
     """
+    if isinstance(root, RemotePath):
+        # Object stores have neither links nor loops; fsspec lists each prefix once.
+        try:
+            for remote_dir, _dirnames, filenames in root.walk():
+                yield remote_dir, filenames
+        except OSError as exc:
+            errors.append(InputError(label, f"cannot list: {exc.strerror or exc}"))
+        return
     seen: set[tuple[int, int]] = set()
 
     def unlistable(exc: OSError) -> None:
@@ -219,6 +239,10 @@ def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[t
         seen.add(identity)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         yield here, sorted(filenames)
+
+
+#: How :func:`_not_a_regular_file` begins a reason when ``stat`` itself failed.
+_UNSTATABLE = ("broken symbolic link", "no such file", "cannot read")
 
 
 def _not_a_regular_file(path: Path) -> str | None:
@@ -300,6 +324,8 @@ def _label(root: Path, label: str, path: Path) -> str:
     """``path`` (at or below ``root``) spelled from the user's ``label`` for ``root``."""
     if path == root:
         return label
+    if isinstance(root, RemotePath):
+        return "/".join((label.rstrip("/"), *path.parts[len(root.parts) :]))
     return displayable((Path(label) / path.relative_to(root)).as_posix())
 
 
