@@ -137,3 +137,43 @@ def test_a_file_holding_several_runs_gives_several_rows(tmp_path: Path) -> None:
     result = loganalyzer.audit(tmp_path, jobs=1, cache=False)
     assert len(result.rows) == 2
     assert len({row.run for row in result.rows}) == 2
+
+
+def test_tensorboard_hparams_become_columns(tmp_path: Path) -> None:
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.plugins.hparams import summary_v2 as hp
+
+    from tests.support import eventfiles as ef
+
+    session = hp.hparams_pb({"lr": 0.01, "optimizer": "adam", "batch_norm": True, "layers": 3}, trial_id="t1")
+    records = [ef.header(), event_pb2.Event(step=0, wall_time=1.0, summary=session)]
+    records += [ef.event(step, 1.0 + step, ef.simple("epoch_loss", 1.0 / (step + 1))) for step in range(10)]
+    ef.write_records(tmp_path / "run" / "events.out.tfevents.1.host", records)
+    [row] = loganalyzer.audit(tmp_path, jobs=1, cache=False).rows
+    columns = row.columns()
+    assert row.status == "ok"
+    assert (columns["hp.lr"], columns["hp.optimizer"], columns["hp.batch_norm"], columns["hp.layers"]) == (
+        0.01,
+        "adam",
+        True,
+        3,
+    )
+
+
+def test_garbage_hparams_content_is_ignored(tmp_path: Path) -> None:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    from tests.support import eventfiles as ef
+
+    value = summary_pb2.Summary.Value(tag="_hparams_/session_start_info")
+    value.metadata.plugin_data.plugin_name = "hparams"
+    value.metadata.plugin_data.content = b"\xff\x00garbage\x12\x99"
+    records = [
+        ef.header(),
+        event_pb2.Event(step=0, wall_time=1.0, summary=summary_pb2.Summary(value=[value])),
+    ]
+    records += [ef.event(step, 1.0 + step, ef.simple("epoch_loss", 1.0 / (step + 1))) for step in range(5)]
+    ef.write_records(tmp_path / "run" / "events.out.tfevents.1.host", records)
+    [row] = loganalyzer.audit(tmp_path, jobs=1, cache=False).rows
+    assert row.status == "ok"
+    assert not any(key.startswith("hp.") for key in row.columns())

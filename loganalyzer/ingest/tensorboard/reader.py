@@ -216,7 +216,11 @@ def _metadata(results: list[FileResult], scalar_points: int) -> dict[str, Any]:
         skipped.update(result.skipped)
         other.update(result.other_events)
     versions = [r.file_version for r in results if r.file_version is not None]
-    return {
+    logged_hparams: dict[str, Any] = {}
+    for result in results:
+        logged_hparams.update({k: v for k, v in result.hparams.items() if k not in logged_hparams})
+    found = {"hparams": dict(sorted(logged_hparams.items()))} if logged_hparams else {}
+    return found | {
         "records": sum(r.records for r in results),
         "scalar_points": scalar_points,
         "skipped_values": dict(sorted(skipped.items())),
