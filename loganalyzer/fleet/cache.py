@@ -8,7 +8,9 @@ transaction, and a crash mid-batch loses that batch, never the file.
 
 An entry's key hashes the identity of every file of the source (path, size,
 ``mtime_ns``), the rule pack, the effective settings and the tool version, so
-a changed file, rule or option simply misses. A cache that is not ours, is
+a changed file, rule or option simply misses. Discovery's verdict on each
+file (which format, or not a log) is kept too, by path, size, ``mtime_ns``
+and tool version, so a warm re-audit opens no unchanged file at all. A cache that is not ours, is
 corrupt or truncated, or holds an entry that does not decode is never trusted:
 the file is discarded (one note) and the audit carries on without it.
 """
@@ -20,14 +22,14 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 
 from loganalyzer.fleet.task import SourceOutcome
 from loganalyzer.ingest.source import LogSource
 
 #: Bumped whenever the stored layout or the meaning of an entry changes.
-CACHE_FORMAT = "loganalyzer-audit-cache/1"
+CACHE_FORMAT = "loganalyzer-audit-cache/2"
 CACHE_FILE = "audit.sqlite3"
 _BUSY_TIMEOUT_MS = 30_000
 
@@ -101,6 +103,7 @@ class AuditCache:
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS outcomes (key TEXT PRIMARY KEY, payload TEXT NOT NULL)"
                 )
+                db.execute("CREATE TABLE IF NOT EXISTS sniffs (key TEXT PRIMARY KEY, verdict TEXT NOT NULL)")
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (CACHE_FORMAT,))
                 db.execute("COMMIT")
                 _check_ours(db)
@@ -159,12 +162,75 @@ class AuditCache:
                 self._db.execute("ROLLBACK")
             self.notes.append(f"cache {self.path}: could not store results ({exc})")
 
+    def sniff_memo(self, version: str) -> SniffMemo:
+        """Discovery's remembered verdicts for this tool ``version`` (empty when the cache is unusable)."""
+        return SniffMemo(self, version)
+
+    def _load_sniffs(self, version: str) -> dict[tuple[str, int, int], str]:
+        if self._db is None:
+            return {}
+        found: dict[tuple[str, int, int], str] = {}
+        try:
+            for key, verdict in self._db.execute("SELECT key, verdict FROM sniffs"):
+                stored_version, path, size, mtime_ns = json.loads(key)
+                if stored_version == version and isinstance(verdict, str):
+                    found[(str(path), int(size), int(mtime_ns))] = verdict
+        except (sqlite3.Error, ValueError, TypeError) as exc:
+            self._discard(exc)
+            self._start_afresh()
+            return {}
+        return found
+
+    def _store_sniffs(self, version: str, entries: Mapping[tuple[str, int, int], str]) -> None:
+        if self._db is None or not entries:
+            return
+        rows = [(json.dumps([version, *key]), verdict) for key, verdict in entries.items()]
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO sniffs VALUES (?, ?)", rows)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            self.notes.append(f"cache {self.path}: could not store results ({exc})")
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+class SniffMemo(MutableMapping[tuple[str, int, int], str]):
+    """The mapping :func:`~loganalyzer.ingest.discover.discover` fills; new verdicts saved by :meth:`save`."""
+
+    def __init__(self, cache: AuditCache, version: str) -> None:
+        self._cache = cache
+        self._version = version
+        self._known = cache._load_sniffs(version)
+        self._new: dict[tuple[str, int, int], str] = {}
+
+    def __getitem__(self, key: tuple[str, int, int]) -> str:
+        return self._new.get(key) or self._known[key]
+
+    def __setitem__(self, key: tuple[str, int, int], value: str) -> None:
+        self._new[key] = value
+
+    def __delitem__(self, key: tuple[str, int, int]) -> None:
+        self._new.pop(key, None)
+        self._known.pop(key, None)
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter({**self._known, **self._new})
+
+    def __len__(self) -> int:
+        return len({**self._known, **self._new})
+
+    def save(self) -> None:
+        """Store the verdicts learnt in this audit (one transaction)."""
+        self._cache._store_sniffs(self._version, self._new)
+        self._new = {}
 
 
 class _Foreign(Exception):
@@ -177,7 +243,7 @@ def _check_ours(db: sqlite3.Connection) -> None:
     if verdict is None or verdict[0] != "ok":
         raise sqlite3.DatabaseError(f"integrity check failed: {verdict[0] if verdict else 'no answer'}")
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables != {"meta", "outcomes"}:
+    if tables != {"meta", "outcomes", "sniffs"}:
         raise _Foreign("not a loganalyzer audit cache")
     row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
     if row is None or row[0] != CACHE_FORMAT:

@@ -130,7 +130,10 @@ def run_audit(
     from loganalyzer.ingest.discover import discover
     from loganalyzer.ingest.tensorboard import reader as tensorboard
 
-    found = discover(roots, TEXT_READERS, tensorboard)
+    memo = cache.sniff_memo(tool_version()) if cache is not None and cache.usable else None
+    found = discover(roots, TEXT_READERS, tensorboard, memo=memo)
+    if memo is not None:
+        memo.save()
     sources = list(found.sources)
     rows: list[Row] = [Row(error.path, "", "unreadable", reason=error.reason) for error in found.errors]
     keys: list[str | None] = [None] * len(sources)
@@ -144,6 +147,7 @@ def run_audit(
         executor = SerialExecutor()  # starting worker processes would cost more than the work
     fresh = executor.map(_batches(misses, executor), context)
     pending: dict[str, SourceOutcome] = {}
+    shared: dict[str, Any] = {}
     hidden = 0
     fresh_outcomes = _flatten(fresh)
     for done, key in enumerate(keys, start=1):
@@ -156,7 +160,7 @@ def run_audit(
                 if len(pending) >= CACHE_BATCH and cache is not None:
                     cache.put_many(pending)
                     pending = {}
-        new_rows, hidden_here = _rows(outcome, known)
+        new_rows, hidden_here = _rows(outcome, known, shared)
         rows.extend(new_rows)
         hidden += hidden_here
         if progress is not None:
@@ -188,13 +192,20 @@ def _flatten(batches: Iterator[list[SourceOutcome]]) -> Iterator[SourceOutcome]:
         yield from batch
 
 
-def _rows(outcome: SourceOutcome, known: frozenset[str] | None) -> tuple[list[Row], int]:
-    """The rows of one source's outcome, with baselined findings hidden (and counted)."""
+def _rows(
+    outcome: SourceOutcome, known: frozenset[str] | None, shared: dict[str, Any]
+) -> tuple[list[Row], int]:
+    """The rows of one source's outcome, with baselined findings hidden (and counted).
+
+    Every finding of a rule carries the same remedies (the longest text in
+    a finding); ``shared`` keeps one copy of each, so the rows of a large
+    audit do not hold thousands of copies of the same paragraphs.
+    """
     if outcome.error is not None:
         return [Row(outcome.source, outcome.format, "unreadable", reason=outcome.error)], 0
     rows, hidden = [], 0
     for run in outcome.runs:
-        findings = run.findings
+        findings = tuple(_share_remedies(f, shared) for f in run.findings)
         if known is not None:
             kept = tuple(f for f in findings if f.get("fingerprint") not in known)
             hidden += len(findings) - len(kept)
@@ -207,6 +218,14 @@ def _rows(outcome: SourceOutcome, known: frozenset[str] | None) -> tuple[list[Ro
             Row(run.facts.run, run.facts.format, status, run.facts, findings, run.rule_errors, reason)
         )
     return rows, hidden
+
+
+def _share_remedies(finding: Mapping[str, Any], shared: dict[str, Any]) -> Mapping[str, Any]:
+    remedies = finding.get("remedies")
+    if not remedies:
+        return finding
+    key = json.dumps(remedies, sort_keys=True)
+    return {**finding, "remedies": shared.setdefault(key, remedies)}
 
 
 __all__ = ["Audit", "Progress", "run_audit"]

@@ -59,11 +59,9 @@ class ProcessExecutor:
         import concurrent.futures
         import multiprocessing
 
-        # forkserver/spawn: never fork a parent that may hold threads (progress bar, Dask client).
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self.jobs = jobs
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context(method)
+            max_workers=jobs, mp_context=multiprocessing.get_context(_start_method())
         )
 
     def map(self, batches: Iterable[Batch], context: AnalysisContext) -> Iterator[list[SourceOutcome]]:
@@ -75,6 +73,24 @@ class ProcessExecutor:
     def close(self) -> None:
         """Stop the workers."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_method() -> str:
+    """``fork`` when this process has one thread, else ``forkserver`` (or ``spawn``).
+
+    Forked workers start at once, already holding the imported analysis
+    code, and do not re-run the caller's ``__main__`` (a script calling
+    :func:`loganalyzer.audit` needs no ``if __name__ == "__main__"`` guard).
+    With other threads alive (a notebook kernel, a Dask client) forking could
+    copy a held lock, so a fresh-interpreter method is used instead.
+    """
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 class DaskExecutor:

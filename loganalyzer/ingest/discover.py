@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,13 +78,18 @@ def discover(
     paths: Sequence[str | os.PathLike[str]],
     text_readers: Sequence[Reader],
     event_reader: Reader | None = None,
+    *,
+    memo: SniffMemo | None = None,
 ) -> Discovery:
     """Walk ``paths`` and return one source per run, sorted by run name.
 
     A file given explicitly that no reader recognises is an error; inside a
     directory such files are simply not logs and are passed over. An explicit
     file that does not carry ``tfevents`` in its name is still offered to
-    ``event_reader``'s sniffer (a renamed or copied event file).
+    ``event_reader``'s sniffer (a renamed or copied event file). ``memo``
+    remembers what files found in directories are, by path, size and
+    ``mtime_ns`` (an audit's cache passes one, so a re-audit opens no file
+    that did not change).
     """
     sources: list[LogSource] = []
     errors: list[InputError] = []
@@ -101,7 +106,7 @@ def discover(
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            found_here = _walk_directory(path, label, text_readers, passed_over, errors)
+            found_here = _walk_directory(path, label, text_readers, passed_over, errors, memo)
             if not found_here and not any(e.path.startswith(label) for e in errors):
                 # Pointing CI at the wrong directory must not pass silently.
                 errors.append(InputError(label, "no training logs found in this directory"))
@@ -164,6 +169,7 @@ def _walk_directory(
     text_readers: Sequence[Reader],
     passed_over: list[str],
     errors: list[InputError],
+    memo: SniffMemo | None = None,
 ) -> list[LogSource]:
     """Every run below ``root``: event-file runs grouped by directory, text logs per file.
 
@@ -190,16 +196,44 @@ def _walk_directory(
                     errors.append(InputError(_label(root, label, path), problem))
                 continue
             try:
-                found = _sniff_text(path, text_readers)
+                verdict = _verdict(path, text_readers, memo)
             except OSError as exc:
                 errors.append(InputError(_label(root, label, path), f"cannot read: {exc.strerror or exc}"))
                 continue
-            if found is not None:
-                sources.append(LogSource(_label(root, label, path), found, (path,), (None,)))
-            elif path.suffix.lower() in TEXT_LOG_SUFFIXES and _mentions_loss(path):
+            if verdict == PASSED_OVER:
                 passed_over.append(_label(root, label, path))
+            elif verdict != NOT_A_LOG:
+                sources.append(LogSource(_label(root, label, path), verdict, (path,), (None,)))
     sources.extend(_group_event_dirs(event_dirs, root, label))
     return _without_checkpoint_copies(sources)
+
+
+#: A file's :func:`_verdict` by ``(path, size, mtime_ns)``.
+SniffMemo = MutableMapping[tuple[str, int, int], str]
+#: Verdicts besides a reader's FORMAT: not a log, or a text file mentioning a loss that no reader takes.
+NOT_A_LOG = "-"
+PASSED_OVER = "-passed-over"
+
+
+def _verdict(path: Path, text_readers: Sequence[Reader], memo: SniffMemo | None) -> str:
+    """The FORMAT of a regular file found in a directory, :data:`NOT_A_LOG` or :data:`PASSED_OVER`."""
+    key = None
+    if memo is not None:
+        status = path.stat()
+        key = (displayable(str(path)), status.st_size, status.st_mtime_ns)
+        known = memo.get(key)
+        if known is not None:
+            return known
+    found = _sniff_text(path, text_readers)
+    if found is not None:
+        verdict = found
+    elif path.suffix.lower() in TEXT_LOG_SUFFIXES and _mentions_loss(path):
+        verdict = PASSED_OVER
+    else:
+        verdict = NOT_A_LOG
+    if memo is not None and key is not None:
+        memo[key] = verdict
+    return verdict
 
 
 def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[tuple[Path, list[str]]]:

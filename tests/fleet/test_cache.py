@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import subprocess
@@ -157,3 +158,36 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "xdg").exists()
     loganalyzer.audit(tmp_path / "tree", jobs=1)
     assert (tmp_path / "xdg" / "loganalyzer" / CACHE_FILE).is_file()
+
+
+def test_a_warm_reaudit_opens_no_unchanged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    discovery = importlib.import_module("loganalyzer.ingest.discover")
+
+    runs = many_runs(tmp_path / "tree", 12)
+    (tmp_path / "tree" / "notes.txt").write_text("nothing to see\n")
+    audit(tmp_path / "tree", tmp_path / "cache")
+    sniffed: list[Path] = []
+    real = discovery._sniff_text
+    monkeypatch.setattr(
+        discovery, "_sniff_text", lambda path, readers: sniffed.append(path) or real(path, readers)
+    )
+    audit(tmp_path / "tree", tmp_path / "cache")
+    assert sniffed == []
+    keras_csv(runs[0], 99, epochs=40)
+    _, analysed = audit(tmp_path / "tree", tmp_path / "cache")
+    assert sniffed == [runs[0]] and analysed == [str(runs[0])]
+
+
+def test_a_script_without_a_main_guard_can_use_worker_processes(tmp_path: Path) -> None:
+    many_runs(tmp_path / "tree", 8)
+    script = tmp_path / "audit_script.py"
+    script.write_text(
+        "import sys, loganalyzer\n"
+        f"result = loganalyzer.audit({str(tmp_path / 'tree')!r}, jobs=2, cache=False)\n"
+        "print(len(result.rows))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "8"

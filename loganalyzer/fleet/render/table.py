@@ -76,7 +76,7 @@ def summary_lines(view: AuditView) -> list[str]:
     lines.append(f"runs per problem: {problems or 'none'}")
     wasted = f"{summary.wasted_epochs} epoch(s)"
     if summary.wasted_evals > summary.wasted_epochs:
-        wasted += f" ({summary.wasted_evals} evaluation(s) counting runs without an epoch axis)"
+        wasted += f"; {summary.wasted_evals} evaluation(s) in all, counting runs without an epoch axis"
     if summary.wasted_s:
         wasted += f", {_duration(summary.wasted_s)}"
     lines.append(f"wasted by overfitting (EarlyStopping counterfactual): {wasted}")
