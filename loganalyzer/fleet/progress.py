@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 ProgressCallback = Callable[[int, int], None]
@@ -24,7 +25,12 @@ def wanted(stream: object = None) -> bool:
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A callback ``(done, total)`` that advances a rich bar, or None when ``enabled`` is false."""
+    """A callback ``(done, total)`` that advances a rich bar, or None when ``enabled`` is false.
+
+    The bar (and rich's refresh thread) starts at the first callback, after
+    the worker processes have started: forking a process that runs a
+    thread is what :func:`~loganalyzer.fleet.executors.ProcessExecutor` avoids.
+    """
     if not enabled:
         yield None
         return
@@ -38,12 +44,20 @@ def progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("audit", total=None, rate="")
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    started: list[float] = []
 
-        def advance(done: int, total: int) -> None:
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{done / elapsed:.1f} runs/s" if elapsed > 0 else ""
-            bar.update(task, completed=done, total=total, rate=rate)
+    def advance(done: int, total: int) -> None:
+        if not started:
+            bar.start()
+            bar.add_task("audit", total=total, rate="")
+            started.append(time.monotonic())
+        elapsed = time.monotonic() - started[0]
+        rate = f"{done / elapsed:.1f} runs/s" if elapsed > 0 else ""
+        bar.update(bar.task_ids[0], completed=done, total=total, rate=rate)
 
+    try:
         yield advance
+    finally:
+        if started:
+            bar.stop()

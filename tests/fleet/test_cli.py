@@ -168,3 +168,15 @@ def test_fixtures_audit_runs_in_the_console_script() -> None:
     assert outcome.exit_code == 1, outcome.stderr
     assert len(outcome.stdout.splitlines()) == 1 + sum(1 for p in FIXTURES.iterdir() if p.is_dir())
     assert os.path.basename(outcome.stdout.splitlines()[0].split(",")[0]) == "run"
+
+
+def test_progress_bar_draws_on_a_terminal_and_leaves_stdout_alone(tree: Path) -> None:
+    from loganalyzer.fleet import progress
+
+    with progress.progress_bar(True) as advance:
+        assert advance is not None
+        advance(1, 3)
+        advance(3, 3)
+    plain = invoke("audit", tree, "--no-cache", "-f", "json", "-j", "1").stdout
+    barred = invoke("audit", tree, "--no-cache", "-f", "json", "-j", "1", "--progress").stdout
+    assert barred == plain
