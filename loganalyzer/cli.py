@@ -13,7 +13,7 @@ import dataclasses
 import enum
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -489,7 +489,7 @@ def audit(
         typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
     listed = sort_rows(only_rows(result.rows, only), sort)
     view = AuditView(listed, result.summary(top), __version__, result.hidden, result.cached, result.analysed)
-    _write(RENDERERS[output_format.value](view), output)
+    _write_pieces(RENDERERS[output_format.value](view), output)
     for note in result.notes:
         typer.echo(f"loganalyzer: note: {note}", err=True)
     _note_passed_over(result.passed_over, quiet)
@@ -561,6 +561,21 @@ def _write(text: str, output: str | None) -> None:
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def _write_pieces(pieces: Iterable[str], output: str | None) -> None:
+    """Write a report that comes in pieces to ``output`` or stdout, never holding it whole."""
+    if output is None or output == "-":
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
 

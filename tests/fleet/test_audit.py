@@ -14,7 +14,7 @@ from tests.fleet.trees import FIXTURES, fixture_tree, keras_csv
 
 def rendered(result: Audit) -> dict[str, str]:
     view = AuditView(result.rows, result.summary(3), "test")
-    return {name: render(view) for name, render in RENDERERS.items()}
+    return {name: "".join(render(view)) for name, render in RENDERERS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +177,14 @@ def test_garbage_hparams_content_is_ignored(tmp_path: Path) -> None:
     [row] = loganalyzer.audit(tmp_path, jobs=1, cache=False).rows
     assert row.status == "ok"
     assert not any(key.startswith("hp.") for key in row.columns())
+
+
+def test_streamed_json_is_the_document_dumped_whole(serial: Audit) -> None:
+    import json
+
+    from loganalyzer.fleet.render import json as audit_json
+
+    for rows in (serial.rows, serial.rows[:1], ()):
+        view = AuditView(rows, serial.summary(3), "test", hidden=2)
+        whole = json.dumps(audit_json.to_document(view), indent=2, allow_nan=False) + "\n"
+        assert "".join(audit_json.stream(view)) == whole

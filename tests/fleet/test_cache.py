@@ -39,7 +39,7 @@ def audit(root: Path, cache_dir: Path, **options: object) -> tuple[loganalyzer.f
 
 
 def json_of(result: loganalyzer.fleet.Audit) -> str:
-    return RENDERERS["json"](AuditView(result.rows, result.summary(), "test"))
+    return "".join(RENDERERS["json"](AuditView(result.rows, result.summary(), "test")))
 
 
 def test_a_reaudit_analyses_only_the_runs_that_changed(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def local_copy(tmp_path: Path) -> Path:
 
 def json_of(result: loganalyzer.fleet.Audit, root: str) -> str:
     """The JSON report with the root spelled alike (fingerprints hash the run name, so they differ)."""
-    text = RENDERERS["json"](AuditView(result.rows, result.summary(), "test"))
+    text = "".join(RENDERERS["json"](AuditView(result.rows, result.summary(), "test")))
     return re.sub(r'"fingerprint": "[0-9a-f]+"', '"fingerprint": "-"', text.replace(root, "<root>"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from loganalyzer.fleet.render.view import AuditView
@@ -18,16 +19,29 @@ from loganalyzer.fleet.rows import COLUMNS
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def render(view: AuditView) -> str:
-    """The CSV document: a header, then one line per run (LF line ends)."""
-    buffer = io.StringIO()
-    records = view.records()
+def stream(view: AuditView) -> Iterator[str]:
+    """The CSV document: a header, then one line per run (LF line ends), a line at a time."""
     header = [*COLUMNS, *view.hparam_columns()]
+    buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    for record in records:
-        writer.writerow([_cell(record[key]) for key in header])
-    return buffer.getvalue()
+    for row in view.rows:
+        columns = row.columns()
+        yield _drain(buffer)
+        writer.writerow([_cell(columns.get(key)) for key in header])
+    yield _drain(buffer)
+
+
+def render(view: AuditView) -> str:
+    """The whole document as one string."""
+    return "".join(stream(view))
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _cell(value: Any) -> str:

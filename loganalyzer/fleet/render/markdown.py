@@ -7,12 +7,19 @@ run directory's name cannot break the table.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from loganalyzer.fleet.render.table import summary_lines
 from loganalyzer.fleet.render.view import AuditView, number
 from loganalyzer.report.markdown import text
 
 _HEADER = ("Run", "Format", "Epochs", "Best val loss", "Best epoch", "Best metric", "Worst", "Findings",
            "Wasted epochs/evals")  # fmt: skip
+
+
+def stream(view: AuditView) -> Iterator[str]:
+    """The document in pieces (see :func:`render`)."""
+    yield render(view)
 
 
 def render(view: AuditView) -> str:

@@ -7,12 +7,19 @@ directory named with escape sequences cannot rewrite the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from loganalyzer.fleet.render.view import AuditView, number
 from loganalyzer.fleet.rows import Row
 from loganalyzer.report._common import printable
 
 _HEADER = ("run", "format", "epochs", "best val loss", "best epoch", "best metric", "worst", "findings",
            "wasted")  # fmt: skip
+
+
+def stream(view: AuditView) -> Iterator[str]:
+    """The document in pieces (see :func:`render`)."""
+    yield render(view)
 
 
 def render(view: AuditView) -> str:
