@@ -13,7 +13,7 @@ import dataclasses
 import enum
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -21,6 +21,7 @@ import typer
 
 from loganalyzer import __version__
 from loganalyzer.errors import ConfigError, LogAnalyzerError
+from loganalyzer.report import FORMATS
 
 T = TypeVar("T")
 
@@ -43,19 +44,6 @@ class InspectFormat(enum.StrEnum):
 
     TEXT = "text"
     JSON = "json"
-
-
-class CheckFormat(enum.StrEnum):
-    """Output formats of ``check`` (keys of :data:`loganalyzer.report.REPORTERS`)."""
-
-    TEXT = "text"
-    CONCISE = "concise"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    GITHUB = "github"
-    GITLAB = "gitlab"
-    MARKDOWN = "markdown"
 
 
 class FailOn(enum.StrEnum):
@@ -171,11 +159,17 @@ def export(
 def check(
     paths: PathsArgument,
     output_format: Annotated[
-        CheckFormat,
+        str,
         typer.Option(
-            "--format", "-f", envvar="LOGANALYZER_FORMAT", help="Output format.", rich_help_panel="Output"
+            "--format",
+            "-f",
+            envvar="LOGANALYZER_FORMAT",
+            metavar="[" + "|".join(FORMATS) + "]",
+            callback=lambda ctx, param, value: _one_of(ctx, param, value, FORMATS),
+            help="Output format.",
+            rich_help_panel="Output",
         ),
-    ] = CheckFormat.TEXT,
+    ] = "text",
     output: Annotated[
         str | None,
         typer.Option(
@@ -287,7 +281,7 @@ def check(
             typer.echo(f"loganalyzer: {hidden} finding(s) hidden by baseline {baseline}", err=True)
     color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
-    _write(REPORTERS[output_format.value](analysis, options), output)
+    _write(REPORTERS[output_format](analysis, options), output)
     _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
         typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
@@ -530,7 +524,11 @@ def list_rules(
 @app.command()
 def explain(
     rule: Annotated[
-        str, typer.Argument(help="Rule code or name, e.g. OF001 or overfitting.", show_default=False)
+        str,
+        typer.Argument(
+            help="Rule code or name (OF001, rising-validation-loss), or a category (overfitting).",
+            show_default=False,
+        ),
     ],
     config: ConfigOption = None,
 ) -> None:
@@ -541,17 +539,31 @@ def explain(
 
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config))
-    matches = [r for r in pack.rules if rule in (r.code, r.name, *r.aliases)]
-    if not matches:
+    # A category explains each of its rules, so the word means here what it means in --select.
+    chosen = pack.lookup(rule)
+    specs = [r for r in pack.rules if r.category == rule] or ([chosen] if chosen else [])
+    if not specs:
         import difflib
 
-        labels = [label for r in pack.rules for label in (r.code, r.name)]
+        labels = pack.labels() + sorted({r.category for r in pack.rules})
         close = difflib.get_close_matches(rule, labels, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else "; see `loganalyzer rules`"
         _fail(f"no rule {rule!r}{hint}")
-    chosen = matches[0]
-    effective = {**chosen.defaults(), **settings.parameters.get(chosen.code, {})}
-    typer.echo(rulebook.explain(chosen, effective, pack.remedies), nl=False)
+    for index, spec in enumerate(specs):
+        effective = {**spec.defaults(), **settings.parameters.get(spec.code, {})}
+        typer.echo(("\n" if index else "") + rulebook.explain(spec, effective, pack.remedies), nl=False)
+
+
+def _one_of(ctx: typer.Context, param: typer.CallbackParam, value: str, choices: Mapping[str, object]) -> str:
+    """Check a choice against the registry that defines it (the registry is the one list of names).
+
+    The error names where the value came from: the option, or its environment variable.
+    """
+    if value not in choices:
+        source = ctx.get_parameter_source(param.name or "")
+        where = param.envvar if source is not None and source.name == "ENVIRONMENT" else param.opts[0]
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=str(where))
+    return value
 
 
 def _write(text: str, output: str | None) -> None:

@@ -126,16 +126,24 @@ def run_audit(
 ) -> Audit:
     """Audit every run under ``roots``; see the module docstring for the flow."""
     from loganalyzer.engine.pack import pack_location
-    from loganalyzer.ingest import TEXT_READERS
+    from loganalyzer.ingest import DIRECTORY_READERS, TEXT_READERS, installed_plugins
     from loganalyzer.ingest.discover import discover
     from loganalyzer.ingest.tensorboard import reader as tensorboard
 
-    memo = cache.sniff_memo(tool_version()) if cache is not None and cache.usable else None
-    found = discover(roots, TEXT_READERS, tensorboard, memo=memo)
+    extra = installed_plugins()
+    text_readers = (*extra.text_readers, *TEXT_READERS)
+    directory_readers = (*extra.directory_readers, *DIRECTORY_READERS)
+    # What a file is depends on the readers installed, so they are part of a remembered verdict's key.
+    formats = [reader.FORMAT for reader in text_readers] + [reader.FORMAT for reader in directory_readers]
+    readers = ",".join(sorted(map(str, formats)))
+    memo = cache.sniff_memo(f"{tool_version()}|{readers}") if cache is not None and cache.usable else None
+    found = discover(roots, text_readers, tensorboard, directory_readers, memo=memo)
     if memo is not None:
         memo.save()
     sources = list(found.sources)
-    rows: list[Row] = [Row(error.path, "", "unreadable", reason=error.reason) for error in found.errors]
+    rows: list[Row] = [
+        Row(error.path, "", "unreadable", reason=error.reason) for error in (*extra.errors, *found.errors)
+    ]
     keys: list[str | None] = [None] * len(sources)
     hits: dict[str, SourceOutcome] = {}
     if cache is not None and cache.usable:

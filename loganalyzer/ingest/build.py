@@ -50,12 +50,17 @@ class RunParts:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     position_unit: PositionUnit = PositionUnit.NONE
+    #: What the reader knows a raw name means in its format (DeiT's ``test_loss`` is measured on the
+    #: validation set; a headerless YOLOv5 column). The user's ``--map`` still wins.
+    key_overrides: dict[str, MetricKey] = field(default_factory=dict)
 
 
 def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None) -> Run:
     """Name, merge, order and de-duplicate ``parts`` into a Run."""
     diagnostics = list(parts.diagnostics)
     merged = _merge_pieces(parts.series)
+    if parts.key_overrides:
+        overrides = {**parts.key_overrides, **(overrides or {})}
     keyed = _assign_keys(merged, overrides, diagnostics, parts.name)
     series = []
     replaced: list[str] = []
@@ -151,7 +156,9 @@ def _total_losses(series: list[Series], diagnostics: list[Diagnostic], run_name:
         terms = [
             s
             for s in series
-            if s.key.split == split and s.key.quantity != Quantity.LOSS and s.key.quantity.endswith("loss")
+            if s.key.split == split
+            and s.key.quantity != Quantity.LOSS
+            and naming.normalise(s.key.quantity).endswith("loss")
         ]
         if not terms or any(not np.array_equal(t.step, terms[0].step) for t in terms[1:]):
             continue

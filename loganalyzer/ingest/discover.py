@@ -24,6 +24,7 @@ import stat
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from loganalyzer.errors import InputError, UnrecognisedInput
 from loganalyzer.ingest import naming
@@ -78,6 +79,7 @@ def discover(
     paths: Sequence[str | os.PathLike[str]],
     text_readers: Sequence[Reader],
     event_reader: Reader | None = None,
+    directory_readers: Sequence[DirectoryReader] = (),
     *,
     memo: SniffMemo | None = None,
 ) -> Discovery:
@@ -106,7 +108,9 @@ def discover(
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            found_here = _walk_directory(path, label, text_readers, passed_over, errors, memo)
+            found_here = _walk_directory(
+                path, label, text_readers, passed_over, errors, directory_readers, memo
+            )
             if not found_here and not any(e.path.startswith(label) for e in errors):
                 # Pointing CI at the wrong directory must not pass silently.
                 errors.append(InputError(label, "no training logs found in this directory"))
@@ -169,6 +173,7 @@ def _walk_directory(
     text_readers: Sequence[Reader],
     passed_over: list[str],
     errors: list[InputError],
+    directory_readers: Sequence[DirectoryReader] = (),
     memo: SniffMemo | None = None,
 ) -> list[LogSource]:
     """Every run below ``root``: event-file runs grouped by directory, text logs per file.
@@ -179,7 +184,12 @@ def _walk_directory(
     """
     event_dirs: dict[Path, list[Path]] = {}
     sources: list[LogSource] = []
-    for here, filenames in _directories(root, label, errors):
+    for here, dirnames, filenames in _directories(root, label, errors):
+        claimed = _directory_format(here, directory_readers)
+        if claimed is not None:  # a directory-shaped run (MLflow ...): one source, not descended into
+            sources.append(LogSource(_label(root, label, here), claimed, (here,), (None,)))
+            dirnames[:] = []
+            continue
         for filename in filenames:
             path = here / filename
             named_like_log = is_event_file(path) or path.suffix.lower() in TEXT_LOG_SUFFIXES
@@ -236,8 +246,13 @@ def _verdict(path: Path, text_readers: Sequence[Reader], memo: SniffMemo | None)
     return verdict
 
 
-def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[tuple[Path, list[str]]]:
-    """``(directory, sorted file names)`` below ``root``, each real directory once.
+def _directories(
+    root: Path, label: str, errors: list[InputError]
+) -> Iterable[tuple[Path, list[str], list[str]]]:
+    """``(directory, sub-directory names, sorted file names)`` below ``root``, each real directory once.
+
+    Emptying the yielded sub-directory list stops the walk descending (as
+    with ``os.walk``).
 
     Symbolic links to directories are followed (runs are often linked into
     an experiments tree), but a directory already visited, through a link or
@@ -247,8 +262,8 @@ def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[t
     if isinstance(root, RemotePath):
         # Object stores have neither links nor loops; fsspec lists each prefix once.
         try:
-            for remote_dir, _dirnames, filenames in root.walk():
-                yield remote_dir, filenames
+            for remote_dir, dirnames, filenames in root.walk():
+                yield remote_dir, dirnames, filenames
         except OSError as exc:
             errors.append(InputError(label, f"cannot list: {exc.strerror or exc}"))
         return
@@ -272,7 +287,7 @@ def _directories(root: Path, label: str, errors: list[InputError]) -> Iterable[t
             continue
         seen.add(identity)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        yield here, sorted(filenames)
+        yield here, dirnames, sorted(filenames)
 
 
 #: How :func:`_not_a_regular_file` begins a reason when ``stat`` itself failed.
@@ -372,6 +387,33 @@ def displayable(name: str) -> str:
     The file itself is still opened through its real ``Path``.
     """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+# --- directory formats (MLflow run directories, Sacred run directories) -------------------------
+
+
+class DirectoryReader(Protocol):
+    """A reader whose run is a directory of files (one file per metric, or metrics next to config)."""
+
+    FORMAT: str
+
+    def sniff_directory(self, path: Path) -> bool:
+        """Whether the directory ``path`` is one run of this format (judged from a few names)."""
+        ...
+
+
+def _directory_format(directory: Path, readers: Sequence[DirectoryReader]) -> str | None:
+    """The FORMAT of the first directory reader that claims ``directory`` as a run, or None."""
+    for reader in readers:
+        try:
+            if reader.sniff_directory(directory):
+                return str(reader.FORMAT)
+        except OSError:
+            continue
+    return None
+
+
+# -------------------------------------------------------------------------------------------------
 
 
 def _mentions_loss(path: Path) -> bool:

@@ -140,7 +140,8 @@ class RemotePath(PosixPath):
         prefix = f"{self.protocol}:"
         for directory, dirnames, filenames in fs.walk(path):
             parts = [part for part in fs._strip_protocol(directory).split("/") if part]
-            yield RemotePath(prefix, *parts), sorted(dirnames), sorted(filenames)
+            dirnames.sort()  # in place: emptying it stops the descent, as with os.walk
+            yield RemotePath(prefix, *parts), dirnames, sorted(filenames)
 
 
 def _mtime_ns(info: dict[str, Any]) -> int:
