@@ -321,7 +321,7 @@ def audit(
             "--jobs",
             "-j",
             min=1,
-            help="Worker processes [default: the CPUs available].",
+            help="Worker processes (default: the CPUs available).",
             rich_help_panel="Execution",
         ),
     ] = None,
@@ -347,7 +347,7 @@ def audit(
     cache_dir: Annotated[
         str | None,
         typer.Option(
-            help="Cache directory [default: the user cache directory].", rich_help_panel="Execution"
+            help="Cache directory (default: the user cache directory).", rich_help_panel="Execution"
         ),
     ] = None,
     output_format: Annotated[
@@ -384,7 +384,7 @@ def audit(
         bool | None,
         typer.Option(
             "--progress/--no-progress",
-            help="Progress bar on stderr [default: on a terminal, never in CI].",
+            help="Progress bar on stderr (default: on a terminal, never in CI).",
             rich_help_panel="Output",
         ),
     ] = None,

@@ -82,10 +82,10 @@ def summary_lines(view: AuditView) -> list[str]:
     problems = ", ".join(f"{category} {count}" for category, count in summary.problems.items() if count)
     lines.append(f"runs per problem: {problems or 'none'}")
     wasted = f"{summary.wasted_epochs} epoch(s)"
-    if summary.wasted_evals > summary.wasted_epochs:
-        wasted += f"; {summary.wasted_evals} evaluation(s) in all, counting runs without an epoch axis"
     if summary.wasted_s:
         wasted += f", {_duration(summary.wasted_s)}"
+    if summary.wasted_evals > summary.wasted_epochs:
+        wasted += f" ({summary.wasted_evals} evaluation(s) in all, counting runs without an epoch axis)"
     lines.append(f"wasted by overfitting (EarlyStopping counterfactual): {wasted}")
     if summary.top:
         direction = "highest" if summary.top_by == "metric_best" else "lowest"
