@@ -15,7 +15,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "loganalyzer"
 
 #: What each layer may import from loganalyzer (besides itself). Higher layers come first.
 ALLOWED = {
-    "cli": {"api", "fleet", "engine", "report", "errors", "model", "export", "detectors", "ingest", "__init__"},
+    "cli": {
+        "api",
+        "fleet",
+        "engine",
+        "report",
+        "errors",
+        "model",
+        "export",
+        "detectors",
+        "ingest",
+        "__init__",
+    },
     "_launch": {"cli", "__init__"},
     "__main__": {"cli"},
     "api": {"fleet", "engine", "ingest", "detectors", "errors", "model", "__init__"},
