@@ -23,6 +23,11 @@ they are what scales). Measurements:
 * cold and warm cache: ``--jobs 2`` into an empty cache, then again;
 * parent memory: ``--jobs 2``, no cache, on 500 and on 2,000 runs.
 
+CPU seconds (the process and its reaped workers; Dask workers included, as
+the cluster is closed before counting; process start-up and imports
+included) show how many cores a measurement actually got: on a machine
+shared with other jobs, ``--jobs 2`` cannot be faster than the CPU it is given.
+
 Usage: ``python bench/bench_audit.py [--runs 2000]``. On a shared machine the
 numbers are noisy; ratios matter more than absolutes.
 """
@@ -79,8 +84,11 @@ with open("/proc/self/status") as status:
             peak = int(line.split()[1]) * 1024
 if client is not None:
     client.close(); cluster.close()
+import resource
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = time.process_time() + children.ru_utime + children.ru_stime  # workers are reaped by now
 print(json.dumps({"seconds": elapsed, "runs": len(result.rows), "peak": peak, "cached": result.cached,
-                  "bytes": size}))
+                  "bytes": size, "cpu": cpu}))
 """
 
 
@@ -224,12 +232,13 @@ def main() -> None:
     small = measure(folders[:1], "local", 2, None)
     by = dict(rows)
     print()
-    print("| measurement | runs | seconds | runs/s | parent peak RSS |")
-    print("|---|---|---|---|---|")
+    print("| measurement | runs | seconds | runs/s | CPU s (all processes) | parent peak RSS |")
+    print("|---|---|---|---|---|---|")
     for label, result in rows:
         rate = result["runs"] / result["seconds"]
-        print(f"| {label} | {result['runs']:.0f} | {result['seconds']:.2f} | {rate:.1f} | "
-              f"{result['peak'] / 2**20:.0f} MiB |")  # fmt: skip
+        cells = (label, f"{result['runs']:.0f}", f"{result['seconds']:.2f}", f"{rate:.1f}",
+                 f"{result['cpu']:.1f}", f"{result['peak'] / 2**20:.0f} MiB")  # fmt: skip
+        print("| " + " | ".join(cells) + " |")
     print()
     speedup = by["--jobs 1"]["seconds"] / by["--jobs 2"]["seconds"]
     dask_speedup = by["--jobs 1"]["seconds"] / by["dask LocalCluster (2 workers)"]["seconds"]

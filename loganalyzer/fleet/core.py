@@ -151,8 +151,9 @@ def run_audit(
         keys = [entry_key(source, digest) for source in sources]
         hits = cache.get_many(key for key in keys if key is not None)
     misses = [source for source, key in zip(sources, keys, strict=True) if key is None or key not in hits]
-    if len(misses) <= SERIAL_BELOW and isinstance(executor, ProcessExecutor):
-        executor = SerialExecutor()  # starting worker processes would cost more than the work
+    if isinstance(executor, ProcessExecutor) and (len(misses) <= SERIAL_BELOW or _in_memory(misses)):
+        # Starting workers would cost more than the work, or they could not see this process's memory://.
+        executor = SerialExecutor()
     fresh = executor.map(_batches(misses, executor), context)
     pending: dict[str, SourceOutcome] = {}
     shared: dict[str, Any] = {}
@@ -185,6 +186,13 @@ def run_audit(
         cached=len(sources) - len(misses),
         fail_on=context.settings.fail_on.label,
     )
+
+
+def _in_memory(sources: Sequence[LogSource]) -> bool:
+    """Whether any file lives in fsspec's ``memory://`` file system (private to this process)."""
+    from loganalyzer.ingest.remote import RemotePath
+
+    return any(isinstance(p, RemotePath) and p.protocol == "memory" for s in sources for p in s.paths)
 
 
 def _batches(sources: Sequence[LogSource], executor: Executor) -> Iterator[Batch]:

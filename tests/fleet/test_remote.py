@@ -51,7 +51,7 @@ def memory_tree() -> Iterator[str]:
 
 
 def test_memory_audit_matches_the_local_audit(memory_tree: str, tmp_path: Path) -> None:
-    remote = loganalyzer.audit(memory_tree, jobs=1, cache=False)
+    remote = loganalyzer.audit(memory_tree, jobs=2, cache=False)  # memory:// is private: run in-process
     local = loganalyzer.audit(local_copy(tmp_path), jobs=1, cache=False)
     assert all(row.run.startswith("memory://logs-bucket/team/") for row in remote.rows)
     assert json_of(remote, memory_tree) == json_of(local, str(tmp_path / "runs"))
@@ -135,3 +135,16 @@ def test_s3_audit_through_s3fs_with_workers_and_cache(s3_tree: str, tmp_path: Pa
     assert warm.cached == len(CHOSEN) and warm.analysed == 0
     checked = invoke("check", f"{s3_tree}/overfit-keras-tensorboard", "-f", "json")
     assert checked.exit_code == 1 and "OF001" in checked.rules()
+
+
+def test_memory_runs_are_analysed_in_process_whatever_the_jobs() -> None:
+    fs = fsspec.filesystem("memory")
+    csv = "epoch,loss,val_loss\n" + "".join(f"{e},{1 / (e + 1)},{1.1 / (e + 1)}\n" for e in range(12))
+    for i in range(8):  # more than a pool is worth starting for
+        fs.pipe(f"/jobs-bucket/run-{i}/training.log", csv.encode())
+    try:
+        result = loganalyzer.audit("memory://jobs-bucket", jobs=2, cache=False)
+    finally:
+        fs.rm("/jobs-bucket", recursive=True)
+    assert len(result.rows) == 8
+    assert all(row.status == "ok" for row in result.rows), [row.reason for row in result.rows]
