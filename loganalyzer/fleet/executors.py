@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from loganalyzer.errors import ConfigError
-from loganalyzer.fleet.task import AnalysisContext, SourceOutcome, analyse_batch
+from loganalyzer.fleet.task import AnalysisContext, SourceOutcome, analyse_batch, prepare
 from loganalyzer.ingest.source import LogSource
 
 Batch = Sequence[LogSource]
@@ -60,8 +60,11 @@ class ProcessExecutor:
         import multiprocessing
 
         self.jobs = jobs
+        method = _start_method()
+        if method == "fork":
+            prepare()  # forked workers inherit the imports and the loaded rule pack
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context(_start_method())
+            max_workers=jobs, mp_context=multiprocessing.get_context(method)
         )
 
     def map(self, batches: Iterable[Batch], context: AnalysisContext) -> Iterator[list[SourceOutcome]]:

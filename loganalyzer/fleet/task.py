@@ -88,6 +88,21 @@ class SourceOutcome:
         )
 
 
+def prepare() -> None:
+    """Import the analysis code and load the rule pack now, in this process.
+
+    Called before worker processes are forked, so each worker inherits them
+    instead of importing NumPy, SciPy and the readers and validating the pack
+    again on its first batch.
+    """
+    from loganalyzer.detectors import DETECTORS  # noqa: F401
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.engine.runner import run_rules  # noqa: F401
+    from loganalyzer.ingest import read_source  # noqa: F401
+
+    load_default_pack()
+
+
 def analyse_batch(sources: Sequence[LogSource], context: AnalysisContext) -> list[SourceOutcome]:
     """Analyse each source of ``sources``; the executors' unit of work (batched to amortise IPC)."""
     return [analyse_source(source, context) for source in sources]
