@@ -129,6 +129,24 @@ class AuditCache:
         """Whether lookups can hit."""
         return self._db is not None
 
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have an entry (their outcomes are not loaded)."""
+        if self._db is None:
+            return set()
+        wanted = list(keys)
+        found: set[str] = set()
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key FROM outcomes WHERE key IN ({marks})", chunk)
+                found.update(str(key) for (key,) in rows)
+        except sqlite3.Error as exc:
+            self._discard(exc)
+            self._start_afresh()
+            return set()
+        return found
+
     def get_many(self, keys: Iterable[str]) -> dict[str, SourceOutcome]:
         """The decodable entries among ``keys``; an undecodable one discards the whole cache."""
         if self._db is None:

@@ -24,7 +24,7 @@ from loganalyzer.fleet.cache import AuditCache, entry_key
 from loganalyzer.fleet.executors import Batch, Executor, ProcessExecutor, SerialExecutor
 from loganalyzer.fleet.rows import COLUMNS, Row
 from loganalyzer.fleet.summary import Summary, summarise
-from loganalyzer.fleet.task import AnalysisContext, SourceOutcome
+from loganalyzer.fleet.task import AnalysisContext, SourceOutcome, analyse_source
 from loganalyzer.ingest.source import LogSource
 
 if TYPE_CHECKING:
@@ -145,12 +145,12 @@ def run_audit(
         Row(error.path, "", "unreadable", reason=error.reason) for error in (*extra.errors, *found.errors)
     ]
     keys: list[str | None] = [None] * len(sources)
-    hits: dict[str, SourceOutcome] = {}
+    cached: set[str] = set()
     if cache is not None and cache.usable:
         digest = context_digest(context, pack_location())
         keys = [entry_key(source, digest) for source in sources]
-        hits = cache.get_many(key for key in keys if key is not None)
-    misses = [source for source, key in zip(sources, keys, strict=True) if key is None or key not in hits]
+        cached = cache.present(key for key in keys if key is not None)  # keys only: outcomes load later
+    misses = [source for source, key in zip(sources, keys, strict=True) if key is None or key not in cached]
     if isinstance(executor, ProcessExecutor) and (len(misses) <= SERIAL_BELOW or _in_memory(misses)):
         # Starting workers would cost more than the work, or they could not see this process's memory://.
         executor = SerialExecutor()
@@ -159,9 +159,20 @@ def run_audit(
     shared: dict[str, Any] = {}
     hidden = 0
     fresh_outcomes = _flatten(fresh)
-    for done, key in enumerate(keys, start=1):
-        if key is not None and key in hits:
-            outcome = hits[key]
+    hits: dict[str, SourceOutcome] = {}
+    recomputed = 0
+    for done, (source, key) in enumerate(zip(sources, keys, strict=True), start=1):
+        if key is not None and key in cached:
+            if key not in hits and cache is not None:
+                # Load cached outcomes a slice at a time, so they are never all in memory at once.
+                ahead = [k for k in keys[done - 1 : done - 1 + CACHE_BATCH] if k is not None and k in cached]
+                hits = cache.get_many(ahead)
+            if key in hits:
+                outcome = hits[key]
+            else:  # the entry went bad after the lookup (the cache was discarded): recompute
+                outcome = analyse_source(source, context)
+                recomputed += 1
+                pending[key] = outcome
         else:
             outcome = next(fresh_outcomes)
             if key is not None:
@@ -182,8 +193,8 @@ def run_audit(
         passed_over=found.passed_over,
         notes=tuple(cache.notes) if cache is not None else (),
         hidden=hidden,
-        analysed=len(misses),
-        cached=len(sources) - len(misses),
+        analysed=len(misses) + recomputed,
+        cached=len(sources) - len(misses) - recomputed,
         fail_on=context.settings.fail_on.label,
     )
 

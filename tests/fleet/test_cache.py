@@ -106,8 +106,8 @@ def test_a_damaged_cache_is_discarded_with_one_note(
     else:
         with sqlite3.connect(database) as db:
             db.execute("UPDATE meta SET value = 'someone-else/9'")
-    result, analysed = audit(tmp_path / "tree", tmp_path / "cache")
-    assert len(analysed) == 8, "nothing from a damaged cache may be trusted"
+    result, _ = audit(tmp_path / "tree", tmp_path / "cache")
+    assert (result.analysed, result.cached) == (8, 0), "nothing from a damaged cache may be trusted"
     assert json_of(result) == json_of(cold)
     assert len(result.notes) == 1 and "discarded" in result.notes[0]
     # The next audit starts from a clean cache and uses it.
