@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loganalyzer.detectors._durations import epoch_durations
 from loganalyzer.detectors._series import on_steps, training_loss, validation_loss
-from loganalyzer.model.run import Run
+from loganalyzer.model.run import Quantity, Run
 
 
 def _epoch_pairs(run: Run) -> tuple[np.ndarray, np.ndarray] | None:
@@ -82,6 +83,15 @@ def terminate_on_nan(run: Run) -> bool:
     return train is not None and not bool(np.isfinite(train.value).all())
 
 
+def autotrainer_explosion(run: Run, limit: float = 1e3) -> bool:
+    """AUTOTRAINER's exploding-loss check: any NaN/inf training loss or a loss of at least 1000."""
+    train = training_loss(run)
+    if train is None:
+        return False
+    values = train.value
+    return bool((~np.isfinite(values)).any() or (np.abs(values[np.isfinite(values)]) >= limit).any())
+
+
 def sagemaker_loss_not_decreasing(run: Run, num_steps: int = 10, diff_percent: float = 0.0) -> bool:
     """SageMaker LossNotDecreasing (documented variant) on the training loss, as a plateau detector."""
     train = training_loss(run)
@@ -108,6 +118,39 @@ def megatron_spiky_loss(run: Run, threshold: float = 10.0, num_samples: int = 10
     return bool(np.any(np.abs(train.value[num_samples:]) >= threshold * reference))
 
 
+def sagemaker_step_outlier(run: Run, stddev: float = 3.0, n_outliers: int = 10) -> bool:
+    """SageMaker Debugger StepOutlier on epoch (or interval) durations.
+
+    More than 100 durations needed; fires when more than ``n_outliers`` exceed
+    mean + 3 std of all of them (non-robust: the outliers raise the bar).
+    Durations are the ones loganalyzer derives, so only the rule differs.
+    """
+    for durations in epoch_durations(run, 2):
+        seconds = durations.seconds
+        if seconds.size > 100 and int(np.sum(seconds > seconds.mean() + stddev * seconds.std())) > n_outliers:
+            return True
+    return False
+
+
+def sagemaker_gpu_memory_increase(run: Run, increase: float = 5.0, window: int = 10) -> bool:
+    """SageMaker Debugger GPUMemoryIncrease on each memory series, without its 1000-sample patience.
+
+    Fires when mean(last ``window``) - mean(values[-window-1:-2]) exceeds
+    ``increase`` (percentage points in SageMaker; here the series' own unit)
+    at any point. The documented patience of 1000 samples is dropped, or no
+    epoch-level log would ever be judged.
+    """
+    for series in run.series:
+        if series.key.quantity != Quantity.MEMORY:
+            continue
+        values = series.value[np.isfinite(series.value)]
+        for end in range(window + 2, values.size + 1):
+            seen = values[:end]
+            if float(np.mean(seen[-window:]) - np.mean(seen[-window - 1 : -2])) > increase:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class Baseline:
     """A named heuristic and the category it claims to detect."""
@@ -124,4 +167,7 @@ BASELINES = (
     Baseline("SageMaker LossNotDecreasing", "underfitting", sagemaker_loss_not_decreasing),
     Baseline("Megatron spiky loss x10", "loss-spike", megatron_spiky_loss),
     Baseline("Keras TerminateOnNaN", "divergence", terminate_on_nan),
+    Baseline("AUTOTRAINER NaN or loss>=1e3", "divergence", autotrainer_explosion),
+    Baseline("SageMaker StepOutlier", "slow-epoch", sagemaker_step_outlier),
+    Baseline("SageMaker GPUMemoryIncrease (no patience)", "memory-growth", sagemaker_gpu_memory_increase),
 )

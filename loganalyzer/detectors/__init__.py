@@ -15,16 +15,19 @@ from loganalyzer.model.finding import Detector
 
 #: Every detector by the key a rule file names in ``detector = ...``, with its evidence shape.
 DETECTORS: dict[str, Detector] = {
-    "epoch_slowdown": Detector(performance.epoch_slowdown),
-    "generalization_gap": Detector(generalization.generalization_gap),
-    "loss_explosion": Detector(divergence.loss_explosion),
-    "loss_spike": Detector(spikes.loss_spike),
-    "memory_growth": Detector(resources.memory_growth),
-    "non_finite_loss": Detector(divergence.non_finite_loss),
-    "overfitting": Detector(generalization.overfitting),
-    "slow_epochs": Detector(performance.slow_epochs),
-    "underfitting": Detector(convergence.underfitting),
-    "validation_loss_spike": Detector(spikes.validation_loss_spike),
+    "epoch_slowdown": Detector(performance.epoch_slowdown, performance.EpochSlowdownEvidence),
+    "generalization_gap": Detector(
+        generalization.generalization_gap, generalization.GeneralizationGapEvidence
+    ),
+    "loss_drop": Detector(spikes.loss_drop, spikes.LossDropEvidence),
+    "loss_explosion": Detector(divergence.loss_explosion, divergence.LossExplosionEvidence),
+    "loss_spike": Detector(spikes.loss_spike, spikes.LossSpikeEvidence),
+    "memory_growth": Detector(resources.memory_growth, resources.MemoryGrowthEvidence),
+    "non_finite_loss": Detector(divergence.non_finite_loss, divergence.NonFiniteLossEvidence),
+    "overfitting": Detector(generalization.overfitting, generalization.OverfittingEvidence),
+    "slow_epochs": Detector(performance.slow_epochs, performance.SlowEpochsEvidence),
+    "underfitting": Detector(convergence.underfitting, convergence.UnderfittingEvidence),
+    "validation_loss_spike": Detector(spikes.validation_loss_spike, spikes.ValidationLossSpikeEvidence),
 }
 
 __all__ = ["DETECTORS", "Detector"]

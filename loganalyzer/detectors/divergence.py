@@ -15,13 +15,13 @@ the training loss keeps falling is overfitting, which another rule owns.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
 from loganalyzer.detectors._series import training_loss, validation_loss
-from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Run, Series
 
 #: Long series are reduced to this many block medians before the trend tests of
@@ -38,6 +38,29 @@ _LEVEL_POINTS = 3
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NonFiniteLossEvidence:
+    """What DV001 measured: the first non-finite point and what led up to it.
+
+    ``kind`` is ``nan``, ``inf`` or ``-inf``; ``recovered`` says whether the
+    loss was finite again later; the ``last_finite_*``, ``best_*`` and
+    ``rise_before`` (last finite over best) keys are None when the very first
+    point is already non-finite.
+    """
+
+    step: int
+    epoch: float | None
+    kind: str
+    non_finite_points: int
+    points: int
+    recovered: bool
+    last_finite_step: int | None = None
+    last_finite_value: float | None = None
+    best_value: float | None = None
+    best_step: int | None = None
+    rise_before: float | None = None
+
+
 def _non_finite_evidence(series: Series) -> Evidence | None:
     """Describe the first non-finite point of ``series`` and what led up to it (None if all finite)."""
     value = series.value
@@ -48,36 +71,31 @@ def _non_finite_evidence(series: Series) -> Evidence | None:
     first_value = float(value[first])
     kind = "nan" if math.isnan(first_value) else ("inf" if first_value > 0 else "-inf")
     recovered = bool(np.isfinite(value[first:]).any())
-    values: dict[str, str | int | float | bool | None] = {
-        "step": int(series.step[first]),
-        "epoch": _series.epoch_at(series, first),
-        "kind": kind,
-        "non_finite_points": int(np.count_nonzero(bad)),
-        "points": len(series),
-        "recovered": recovered,
-        "last_finite_step": None,
-        "last_finite_value": None,
-        "best_value": None,
-        "best_step": None,
-        "rise_before": None,
-    }
+    measured = NonFiniteLossEvidence(
+        step=int(series.step[first]),
+        epoch=_series.epoch_at(series, first),
+        kind=kind,
+        non_finite_points=int(np.count_nonzero(bad)),
+        points=len(series),
+        recovered=recovered,
+    )
     finite_before = np.flatnonzero(~bad[:first])
     if finite_before.size:
         last = int(finite_before[-1])
         best = int(finite_before[np.argmin(value[finite_before])])
-        values.update(
+        measured = replace(
+            measured,
             last_finite_step=int(series.step[last]),
             last_finite_value=float(value[last]),
             best_value=float(value[best]),
             best_step=int(series.step[best]),
+            rise_before=float(value[last] / value[best]) if float(value[best]) > 0 else None,
         )
-        if float(value[best]) > 0:
-            values["rise_before"] = float(value[last] / value[best])
     return Evidence(
         metric=str(series.key),
         start_step=int(series.step[first]),
         end_step=int(series.step[first] if recovered else series.step[-1]),
-        values=values,
+        values=evidence_values(measured),
         point=first,
     )
 
@@ -177,20 +195,32 @@ class _BlowUp:
     peak_level: float
 
 
-def _blow_up(y: np.ndarray, *, factor: float, rise_ratio: float, min_points: int) -> _BlowUp | None:
+def _blow_up(
+    y: np.ndarray, *, factor: float, rise_ratio: float, min_points: int, alpha: float
+) -> _BlowUp | None:
     """Find a peak ``factor`` above the level the run settles at, after which it never learns again.
 
-    The settled level is the median of the second half of the run. After the
-    peak, the run resumes at the first point below sqrt(``factor``) times
-    the settled level. The blow-up is divergence when the run ended
-    inside it, or when afterwards the loss neither falls by ``rise_ratio``
-    (block medians at the start against the end of the remainder) nor goes
-    back to within ``rise_ratio`` of its best level before the peak.
+    An explosion is a rise above what the run had already reached: a later
+    peak must stand ``factor`` above the lowest 3-point median before it. The
+    first point has nothing before it, so it counts only as the average of an
+    epoch that exploded inside itself and killed the network: the very next
+    point is already at the settled level and the rest shows no downward
+    trend (Mann-Kendall at ``alpha``). A curve that falls over several points
+    is learning, however far it fell.
+
+    The settled level is the median of the second half; after the peak the
+    run resumes at the first point below sqrt(``factor``) times it. It is
+    divergence when the run ended inside the blow-up, or when afterwards the
+    loss neither falls by ``rise_ratio`` nor goes back to within
+    ``rise_ratio`` of its best level before the peak.
     """
     n = y.size
     settled = float(np.median(y[n // 2 :]))
     peak = int(np.argmax(y))
     if y[peak] - settled < math.log(factor):
+        return None
+    reached = float(np.min(_signal.rolling_median(y[:peak], 3))) if peak > 0 else math.inf
+    if peak > 0 and y[peak] - reached < math.log(factor):
         return None
     below = np.flatnonzero(y[peak + 1 :] < settled + 0.5 * math.log(factor))
     resume = peak + 1 + int(below[0]) if below.size else n
@@ -200,13 +230,74 @@ def _blow_up(y: np.ndarray, *, factor: float, rise_ratio: float, min_points: int
         return _BlowUp(peak, resume, settled, float(y[peak])) if peak > 0 else None
     if after.size < min_points:
         return None
+    if peak == 0 and (resume != 1 or _signal.trend(after).p_decreasing < alpha):
+        return None  # a first point the curve fell from over several points, or kept falling from
     blocks, _ = _blocks(after)
     if _level(blocks, head=True) - _level(blocks, head=False) >= math.log(rise_ratio):
         return None  # it learns again after the blow-up: a spike it survived
     settled_after = float(np.median(after))
-    if peak > 0 and settled_after - float(np.min(_signal.rolling_median(y[:peak], 3))) < math.log(rise_ratio):
+    if peak > 0 and settled_after - reached < math.log(rise_ratio):
         return None  # back at the level it had before the peak: a transient spike
     return _BlowUp(peak, resume, settled_after, float(y[peak]))
+
+
+@dataclass(frozen=True)
+class _Shift:
+    """A jump of the level that never came back (block indices, log levels)."""
+
+    onset: int
+    best: int
+    before_level: float
+    lasting_level: float
+    start_level: float
+    noise: float
+
+    @property
+    def giveback(self) -> float:
+        """Share of the reduction from the start to the best level that the lasting level gives back."""
+        start, lowest, lasting = (
+            math.exp(v) for v in (self.start_level, self.before_level, self.lasting_level)
+        )
+        return (lasting - lowest) / (start - lowest) if start > lowest else math.inf
+
+    @property
+    def shift_z(self) -> float:
+        """The lasting jump in noise sigmas of a difference of two 3-point medians."""
+        return (self.lasting_level - self.before_level) / self.noise if self.noise > 0 else math.inf
+
+
+def _level_shift(y: np.ndarray, *, min_points: int) -> _Shift | None:
+    """Find where the level jumped to a value the rest of the run never came back below.
+
+    With ``s`` the 3-point rolling median, the shift at block t is the lowest
+    ``s`` from t on minus the lowest ``s`` before t: positive only when the
+    whole remainder stays above everything the run had reached before. Its
+    size is measured with the median of the remainder (the lasting level),
+    since the lowest of many noisy points sits low by chance.
+    """
+    n = y.size
+    if n < min_points + 2:
+        return None
+    smooth = _signal.rolling_median(y, 3)
+    best_before = np.minimum.accumulate(smooth)[:-1]
+    floor_after = np.minimum.accumulate(smooth[::-1])[::-1][1:]
+    shift = floor_after - best_before
+    shift[n - 1 - min_points + 1 :] = -np.inf  # too few points after the onset to call it lasting
+    largest = float(np.max(shift))
+    if not largest > 0:
+        return None
+    # The end of a run holds few points, so its floor sits a little higher by chance: the onset is
+    # the first block from which the lasting jump is at least half (in log) of its largest value.
+    onset = 1 + int(np.argmax(shift >= 0.5 * largest))
+    best = int(np.argmin(smooth[:onset]))
+    return _Shift(
+        onset=onset,
+        best=best,
+        before_level=float(smooth[best]),
+        lasting_level=float(np.median(y[onset:])),
+        start_level=_level(y, head=True),
+        noise=_signal.noise_sigma(y) * math.sqrt(math.pi / 3.0),
+    )
 
 
 def _positive_floor(values: np.ndarray) -> float:
@@ -215,54 +306,113 @@ def _positive_floor(values: np.ndarray) -> float:
     return float(positive.min()) / 2.0 if positive.size else 1.0
 
 
+@dataclass(frozen=True)
+class LossExplosionEvidence:
+    """What DV002 measured: the pattern, the reference level it is measured from, and the damage.
+
+    ``pattern`` is ``sustained-rise``, ``level-shift`` or ``blow-up``;
+    ``reference`` names the level the headline ``factor`` is measured from
+    (``best level``, ``level before``, ``settled level``), with its value and
+    step; ``peak_*``, ``start_value`` and ``end_value`` describe the curve;
+    ``giveback`` is the share of the achieved reduction given back,
+    ``p_value`` the trend test's and ``rise_z`` the rise in noise sigmas
+    (None where the pattern has none); ``points_after`` counts the points
+    after the onset.
+    """
+
+    pattern: str
+    reference: str
+    reference_value: float
+    reference_step: int
+    peak_value: float
+    peak_step: int
+    start_value: float
+    end_value: float
+    factor: float
+    giveback: float | None
+    p_value: float | None
+    rise_z: float | None
+    points_after: int
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 def _rise_evidence(series: Series, index: np.ndarray, positions: np.ndarray, rise: _Rise) -> Evidence:
     steps = series.step[index]
     best, peak = int(positions[rise.best]), int(positions[rise.peak])
+    measured = LossExplosionEvidence(
+        pattern="sustained-rise",
+        reference="best level",
+        reference_value=math.exp(rise.best_level),
+        reference_step=int(steps[best]),
+        peak_value=float(series.value[index[peak]]),
+        peak_step=int(steps[peak]),
+        start_value=math.exp(rise.start_level),
+        end_value=math.exp(rise.end_level),
+        factor=math.exp(rise.end_level - rise.best_level),
+        giveback=_finite_or_none(rise.giveback),
+        p_value=rise.p_value,
+        rise_z=_finite_or_none(rise.rise_z),
+        points_after=rise.points_after_best,
+    )
     return Evidence(
-        metric=str(series.key),
-        start_step=int(steps[best]),
-        end_step=int(steps[-1]),
-        values={
-            "pattern": "sustained-rise",
-            "reference": "best level",
-            "reference_value": math.exp(rise.best_level),
-            "reference_step": int(steps[best]),
-            "peak_value": float(series.value[index[peak]]),
-            "peak_step": int(steps[peak]),
-            "start_value": math.exp(rise.start_level),
-            "end_value": math.exp(rise.end_level),
-            "factor": math.exp(rise.end_level - rise.best_level),
-            "giveback": rise.giveback if math.isfinite(rise.giveback) else None,
-            "p_value": rise.p_value,
-            "rise_z": rise.rise_z if math.isfinite(rise.rise_z) else None,
-            "points_after": rise.points_after_best,
-        },
-        point=int(index[best]),
+        str(series.key), int(steps[best]), int(steps[-1]), evidence_values(measured), int(index[best])
+    )
+
+
+def _shift_evidence(
+    series: Series, index: np.ndarray, values: np.ndarray, positions: np.ndarray, shift: _Shift
+) -> Evidence:
+    steps = series.step[index]
+    # The onset in points: the first point of the first block whose level never came back.
+    onset = int(positions[shift.onset])
+    best = int(positions[shift.best])
+    peak = onset + int(np.argmax(values[onset:]))
+    measured = LossExplosionEvidence(
+        pattern="level-shift",
+        reference="level before",
+        reference_value=math.exp(shift.before_level),
+        reference_step=int(steps[best]),
+        peak_value=float(values[peak]),
+        peak_step=int(steps[peak]),
+        start_value=math.exp(shift.start_level),
+        end_value=float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
+        factor=math.exp(shift.lasting_level - shift.before_level),
+        giveback=_finite_or_none(shift.giveback),
+        p_value=None,
+        rise_z=_finite_or_none(shift.shift_z),
+        points_after=int(values.size - onset),
+    )
+    return Evidence(
+        str(series.key), int(steps[onset]), int(steps[-1]), evidence_values(measured), int(index[onset])
     )
 
 
 def _blow_up_evidence(series: Series, index: np.ndarray, values: np.ndarray, blow: _BlowUp) -> Evidence:
     steps = series.step[index]
+    measured = LossExplosionEvidence(
+        pattern="blow-up",
+        reference="settled level",
+        reference_value=math.exp(blow.settled_level),
+        reference_step=int(steps[min(blow.resume, steps.size - 1)]),
+        peak_value=float(values[blow.peak]),
+        peak_step=int(steps[blow.peak]),
+        start_value=float(values[0]),
+        end_value=float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
+        factor=math.exp(blow.peak_level - blow.settled_level),
+        giveback=None,
+        p_value=None,
+        rise_z=None,
+        points_after=int(values.size - blow.resume),
+    )
     return Evidence(
-        metric=str(series.key),
-        start_step=int(steps[blow.peak]),
-        end_step=int(steps[-1]),
-        values={
-            "pattern": "blow-up",
-            "reference": "settled level",
-            "reference_value": math.exp(blow.settled_level),
-            "reference_step": int(steps[min(blow.resume, steps.size - 1)]),
-            "peak_value": float(values[blow.peak]),
-            "peak_step": int(steps[blow.peak]),
-            "start_value": float(values[0]),
-            "end_value": float(np.median(values[-min(_LEVEL_POINTS, values.size) :])),
-            "factor": math.exp(blow.peak_level - blow.settled_level),
-            "giveback": None,
-            "p_value": None,
-            "rise_z": None,
-            "points_after": int(values.size - blow.resume),
-        },
-        point=int(index[blow.peak]),
+        str(series.key),
+        int(steps[blow.peak]),
+        int(steps[-1]),
+        evidence_values(measured),
+        int(index[blow.peak]),
     )
 
 
@@ -275,26 +425,16 @@ def loss_explosion(
     min_giveback: float,
     noise_multiple: float,
     blowup_factor: float,
+    shift_ratio: float,
 ) -> list[Evidence]:
-    """Find the training loss exploding: a rise that gives back real progress, or a dead blow-up.
+    """Find the training loss exploding and not coming back, as one finding with its onset.
 
-    Sustained rise: on log-loss (block medians for long per-step logs), take
-    the minimum of a 3-point rolling median; the points from there to the end
-    (at least ``min_points``) must rise by Mann-Kendall (Hamed-Rao corrected)
-    with one-sided p < ``alpha``, the end level (median of the last 3) must be
-    at least ``rise_ratio`` times the best level and ``noise_multiple`` noise
-    sigmas above it (the minimum of a noisy curve is biased low), and the
-    rise must give back at least ``min_giveback`` of the reduction achieved
-    from the start level (median of the first 3). The last condition
-    separates divergence from the harmless multiplicative wobble of a loss
-    already a thousand times below where it began.
-
-    Blow-up: the loss peaks at least ``blowup_factor`` times above the level
-    the run settles at -- often the very first logged value, when the
-    explosion happened inside epoch 0 -- and afterwards the network neither
-    learns again nor returns to its level before the peak (see
-    :func:`_blow_up`). A healthy run that falls a thousandfold keeps falling
-    after its first point, so it never matches.
+    Three shapes, one size rule: a trend that gives back real progress, a
+    jump to a level a large multiple (``shift_ratio``) above anything the
+    run had reached, which it never comes back from, and a dead blow-up.
+    Each must be a rise above what the run had already reached, far beyond
+    the curve's noise and a real share of what it had learned; a spike the
+    run recovers from is LS001's. How it detects: ``rules/DV002.toml``.
     """
     series = _series.require_training_loss(run)
     index, values = _series.finite_positive(series)
@@ -311,5 +451,15 @@ def loss_explosion(
         and rise.rise_z >= noise_multiple
     ):
         return [_rise_evidence(series, index, positions, rise)]
-    blow = _blow_up(y, factor=blowup_factor, rise_ratio=rise_ratio, min_points=min_points)
-    return [] if blow is None else [_blow_up_evidence(series, index, values, blow)]
+    blow = _blow_up(y, factor=blowup_factor, rise_ratio=rise_ratio, min_points=min_points, alpha=alpha)
+    if blow is not None:
+        return [_blow_up_evidence(series, index, values, blow)]
+    shift = _level_shift(blocks, min_points=min_points)
+    if (
+        shift is not None
+        and shift.lasting_level - shift.before_level >= math.log(max(rise_ratio, shift_ratio))
+        and shift.giveback >= min_giveback
+        and shift.shift_z >= noise_multiple
+    ):
+        return [_shift_evidence(series, index, values, positions, shift)]
+    return []

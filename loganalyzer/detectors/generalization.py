@@ -21,16 +21,90 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
-from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Quantity, Run, Series, Split
 
-#: Above this many evaluation points the curve is reduced to block medians first (speed; the
-#: shape of a validation curve does not live in single points).
-MAX_POINTS = 4000
-
-#: Held-out splits in order of preference: many PyTorch loops call their held-out set "test".
 #: Median of k Gaussian draws has a standard error of about this factor times sigma / sqrt(k).
 MEDIAN_SE_FACTOR = math.sqrt(math.pi / 2.0)
+
+
+@dataclass(frozen=True)
+class OverfittingEvidence:
+    """What OF001 measured on the judged held-out curve: the keys its message template may name.
+
+    ``monitored`` says what the curve is (``loss``, ``1 - accuracy``, a loss
+    term); ``unit`` and ``best_at`` name the best evaluation (its epoch, or its
+    evaluation number) and ``best_step`` its step; ``best_value`` is the
+    value as logged and ``best_level`` the smoothed level the rise is
+    measured from; ``end_value`` the level over the last evaluations;
+    ``rise_pct``, ``rise_sigma``, ``gap_growth_sigma`` and ``trend_p`` the
+    size, noise and trend tests; ``train_change_pct`` the training curve's
+    change over the same span; ``share_of_total_pct`` (loss terms only) the
+    term's rise as a share of the whole held-out loss. The EarlyStopping
+    counterfactual: ``patience`` (the rule's, or the smaller
+    ``patience_to_best`` when that would not have stopped within the run),
+    ``stop_at``, ``restored_at``, ``wasted`` of ``total`` evaluations
+    (``wasted_pct``), and ``patience_to_best``, the smallest patience that
+    would have restored the lowest evaluation.
+    """
+
+    monitored: str
+    unit: str
+    best_at: int | float
+    best_step: int
+    best_value: float
+    best_level: float
+    end_value: float
+    rise_pct: float
+    rise_sigma: float
+    gap_growth_sigma: float
+    trend_p: float
+    train_change_pct: float
+    evals_after_best: int
+    patience: int
+    stop_at: int | float | None
+    restored_at: int | float | None
+    wasted: int
+    total: int
+    wasted_pct: float
+    patience_to_best: int
+    share_of_total_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class GeneralizationGapEvidence:
+    """What OF002 measured: the two end levels, their gap and where it opened.
+
+    ``train_end``/``val_end`` are medians of the last ``points`` common
+    points; ``gap`` is their difference and ``gap_pct`` it relative to the
+    training level; ``gap_sigma`` the gap in noise widths; ``onset_step``
+    where the smoothed relative gap last crossed the threshold.
+    """
+
+    train_end: float
+    val_end: float
+    gap: float
+    gap_pct: float
+    gap_sigma: float
+    onset_step: int
+    points: int
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """An overfitting finding before it becomes an :class:`Evidence`."""
+
+    measured: OverfittingEvidence
+    metric: str
+    start_step: int
+    end_step: int
+    point: int
+
+    def evidence(self) -> Evidence:
+        """The engine's evidence record."""
+        return Evidence(
+            self.metric, self.start_step, self.end_step, evidence_values(self.measured), self.point
+        )
 
 
 @dataclass(frozen=True)
@@ -75,32 +149,11 @@ def overfitting(
 ) -> list[Evidence]:
     """Report validation getting worse after its best while training kept improving.
 
-    Algorithm (validation loss, or a validation score turned into an error;
-    when that does not qualify, each named held-out loss term such as YOLO's
-    ``box_loss``, at ``alpha`` divided by the number of terms):
-    the best point is the minimum of a centred rolling median (so one lucky
-    evaluation is not "the best"); at least ``max(min_after_best,
-    min_after_fraction * n)`` evaluations must follow it. The median of the
-    last third of those evaluations must be at least ``min_rise`` above the
-    best level, and either that rise or the growth of the
-    validation-minus-training gap over the same span must be larger than the
-    noise allows (a z-test on robust levels with a Bonferroni bound over the
-    n places a minimum could have been). The evaluations after the best (the
-    best itself excluded, to avoid selection bias) must trend upward by
-    Mann-Kendall with Hamed-Rao correction at ``alpha``. Over the same span
-    the training loss must have fallen by at least ``min_train_drop`` and
-    stayed finite; a rising training loss is divergence, not overfitting.
-
-    Evidence values: ``monitored`` (what the curve is), ``unit`` and
-    ``best_at`` (epoch, or evaluation number), ``best_step``, ``best_value`` (as
-    logged) and ``best_level`` (the smoothed level the rise is measured from),
-    ``end_value``, ``rise_pct``, ``rise_sigma``, ``gap_growth_sigma``,
-    ``trend_p``, ``train_change_pct``, ``evals_after_best``, and the
-    EarlyStopping counterfactual ``patience`` (the ``patience`` parameter, or the
-    smaller ``patience_to_best`` when the parameter would not have stopped
-    within the run), ``stop_at``, ``restored_at``,
-    ``wasted``, ``total``, ``wasted_pct``, and ``patience_to_best``, the
-    smallest patience that would have restored the lowest evaluation.
+    Overfitting is a trajectory, so the claim needs a practical size, a rise
+    beyond the curve's own noise and a trend, on the held-out loss (or a
+    score read as an error); a single loss term is judged only when the
+    whole does not qualify, by the same size rule measured against the whole
+    held-out loss. How it detects: ``rules/OF001.toml``.
     """
     val, train_series, monitored = _monitored(run)
     if train_series is None:
@@ -113,7 +166,7 @@ def overfitting(
     limits = _Limits(min_after_best, min_after_fraction, min_rise, min_train_drop, alpha, patience)
     found = _judge(val, train_series, monitored, limits)
     if found is not None:
-        return [found]
+        return [found.evidence()]
     # A sum can hide a head that overfits while another improves (YOLO's box vs cls terms): test each
     # held-out loss term against its training twin, with the false-alarm rate shared among them, and
     # keep a term's finding only if the whole held-out loss stopped improving too (otherwise one
@@ -121,14 +174,35 @@ def overfitting(
     terms = _loss_terms(run, val.key.split)
     shared = replace(limits, alpha=alpha / max(len(terms), 1))
     hits = [_judge(term, twin, term.key.quantity, shared) for term, twin in terms]
-    return [hit for hit in hits if hit is not None and not _still_improving(val, hit.start_step)]
+    kept = []
+    for hit in hits:
+        if hit is None or _still_improving(val, hit.start_step):
+            continue
+        share = _share_of_total(val, hit)
+        if share is None or share < min_rise:
+            continue  # the same size rule as the whole: a term's rise must matter to the held-out loss
+        kept.append(replace(hit, measured=replace(hit.measured, share_of_total_pct=100.0 * share)))
+    return [hit.evidence() for hit in kept]
 
 
-def _still_improving(total: Series, since_step: int | None) -> bool:
+def _share_of_total(total: Series, hit: _Verdict) -> float | None:
+    """A term's rise above its best level as a share of the whole held-out loss around that point."""
+    keep = np.isfinite(total.value)
+    steps, values = total.step[keep], total.value[keep]
+    if values.size == 0:
+        return None
+    at = int(np.searchsorted(steps, hit.start_step))
+    level = float(np.median(values[max(0, at - 1) : at + 2]))
+    if not level > 0:
+        return None
+    return (hit.measured.end_value - hit.measured.best_level) / level
+
+
+def _still_improving(total: Series, since_step: int) -> bool:
     """Whether ``total`` ends lower than it was around ``since_step`` (medians of a few points)."""
     keep = np.isfinite(total.value)
     steps, values = total.step[keep], total.value[keep]
-    if since_step is None or values.size < 3:
+    if values.size < 3:
         return False
     at = int(np.searchsorted(steps, since_step))
     around = values[max(0, at - 1) : at + 2]
@@ -162,7 +236,7 @@ def _loss_terms(run: Run, split: Split) -> list[tuple[Series, Series]]:
     return terms if len(terms) >= 2 else []
 
 
-def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -> Evidence | None:
+def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -> _Verdict | None:
     """Apply the overfitting criteria to one held-out curve and its training twin."""
     curve = _curve(val, monitored)
     n = curve.value.size
@@ -199,34 +273,30 @@ def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -
         stop, restored = _early_stopping(curve.value, patience)
     unit, labels = _labels(curve)
     wasted = n - 1 - stop if stop is not None else 0
-    values = {
-        "monitored": curve.error_of,
-        "unit": unit,
-        "best_at": labels[best],
-        "best_step": int(curve.step[best]),
-        "best_value": _original_value(curve, float(curve.value[best])),
-        "best_level": _original_value(curve, best_level),
-        "end_value": _original_value(curve, rise.end_level),
-        "rise_pct": 100.0 * rise.relative,
-        "rise_sigma": rise.sigma,
-        "gap_growth_sigma": rise.gap_growth_sigma,
-        "trend_p": post_trend.p_increasing,
-        "train_change_pct": 100.0 * train_change,
-        "evals_after_best": after,
-        "patience": patience,
-        "stop_at": labels[stop] if stop is not None else None,
-        "restored_at": labels[restored] if restored is not None else None,
-        "wasted": wasted,
-        "total": n,
-        "wasted_pct": 100.0 * wasted / n,
-        "patience_to_best": to_best,
-    }
-    return Evidence(
-        metric=str(curve.series.key),
-        start_step=int(curve.step[best]),
-        end_step=int(curve.step[-1]),
-        values=values,
-        point=int(curve.index[best]),
+    measured = OverfittingEvidence(
+        monitored=curve.error_of,
+        unit=unit,
+        best_at=labels[best],
+        best_step=int(curve.step[best]),
+        best_value=_original_value(curve, float(curve.value[best])),
+        best_level=_original_value(curve, best_level),
+        end_value=_original_value(curve, rise.end_level),
+        rise_pct=100.0 * rise.relative,
+        rise_sigma=rise.sigma,
+        gap_growth_sigma=rise.gap_growth_sigma,
+        trend_p=post_trend.p_increasing,
+        train_change_pct=100.0 * train_change,
+        evals_after_best=after,
+        patience=patience,
+        stop_at=labels[stop] if stop is not None else None,
+        restored_at=labels[restored] if restored is not None else None,
+        wasted=wasted,
+        total=n,
+        wasted_pct=100.0 * wasted / n,
+        patience_to_best=to_best,
+    )
+    return _Verdict(
+        measured, str(curve.series.key), int(curve.step[best]), int(curve.step[-1]), int(curve.index[best])
     )
 
 
@@ -240,13 +310,10 @@ def generalization_gap(
 ) -> list[Evidence]:
     """Report a validation loss ending well above the training loss (a note, not a verdict).
 
-    The two curves are compared on the validation steps (a per-step training
-    loss is averaged over each interval between evaluations). Their levels
-    at the end are medians of the last ``max(3, end_fraction * n)`` points.
-    A gap is reported when ``(val - train) / |train| >= min_gap`` (the
-    SageMaker Debugger and Deepchecks ratio) and the difference exceeds the
-    one-sided ``alpha`` z-score of the two levels' noise. ``onset`` is where
-    the smoothed ratio last crossed ``min_gap`` upward.
+    A gap at one moment is not overfitting (OF001 judges the trajectory); it
+    is reported as headroom, when it is both a practical share of the
+    training loss and beyond the noise of the two end levels. How it
+    detects: ``rules/OF002.toml``.
     """
     val = _series.held_out_loss(run)
     train = _series.training_loss(run)
@@ -277,20 +344,21 @@ def generalization_gap(
     below = np.flatnonzero(~(smooth_ratio >= min_gap))
     onset = int(below[-1] + 1) if below.size else 0
     onset = min(onset, n - 1)
+    measured = GeneralizationGapEvidence(
+        train_end=train_end,
+        val_end=val_end,
+        gap=gap,
+        gap_pct=100.0 * ratio,
+        gap_sigma=gap_sigma,
+        onset_step=int(val.step[index[onset]]),
+        points=k,
+    )
     return [
         Evidence(
             metric=str(val.key),
             start_step=int(val.step[index[onset]]),
             end_step=int(val.step[index[-1]]),
-            values={
-                "train_end": train_end,
-                "val_end": val_end,
-                "gap": gap,
-                "gap_pct": 100.0 * ratio,
-                "gap_sigma": gap_sigma,
-                "onset_step": int(val.step[index[onset]]),
-                "points": k,
-            },
+            values=evidence_values(measured),
             point=int(index[onset]),
         )
     ]

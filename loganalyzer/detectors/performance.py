@@ -20,12 +20,77 @@ of a second lost by a toy run with 0.2 s epochs is jitter, not a problem.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from loganalyzer.detectors import _durations, _signal
 from loganalyzer.detectors._durations import Durations, epoch_durations, has_timing
-from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Run
+
+
+@dataclass(frozen=True)
+class SlowEpochsEvidence:
+    """What SE001 measured on one durations series (seconds unless named otherwise).
+
+    ``where`` lists the slow units, ``worst_*`` describe the slowest one,
+    ``lost_seconds`` is the time all of them took beyond the median and
+    ``lost_percent`` its share of ``measured_seconds`` (every unit checked).
+    """
+
+    slow_count: int
+    where: str
+    worst_at: str
+    worst_seconds: float
+    worst_ratio: float
+    worst_score: float
+    median_seconds: float
+    lost_seconds: float
+    lost_percent: float
+    measured_seconds: float
+    units_checked: int
+    unit: str
+    origin: str
+    score_threshold: float
+    restarts_excluded: int
+
+
+@dataclass(frozen=True)
+class EpochSlowdownEvidence:
+    """What SE002 measured on one durations series (seconds unless named otherwise).
+
+    ``early_seconds``/``late_seconds`` are the median unit of the first and
+    last third; ``lost_seconds`` is the area between the Theil-Sen line and
+    the early pace, ``lost_percent`` its share of ``measured_seconds``.
+    """
+
+    early_seconds: float
+    late_seconds: float
+    ratio: float
+    slope_seconds: float
+    p_value: float
+    lost_seconds: float
+    lost_percent: float
+    measured_seconds: float
+    onset_at: str
+    first_at: str
+    last_at: str
+    units_checked: int
+    unit: str
+    origin: str
+    restarts_excluded: int
+
+
+def _worth_reporting(lost: float, measured: float, min_lost_seconds: float, min_lost_share: float) -> bool:
+    """The practical floor shared by SE001 and SE002: enough time lost, absolutely and as a share.
+
+    Both must hold: seconds alone would flag a 200-epoch run for one epoch
+    that was half an epoch late; a share alone would flag a toy run that
+    lost two seconds.
+    """
+    return lost >= min_lost_seconds and lost >= min_lost_share * measured
+
 
 # --------------------------------------------------------------------------------------------
 # Detectors
@@ -54,6 +119,8 @@ def slow_epochs(
     familywise_alpha: float,
     min_ratio: float,
     min_lost_seconds: float,
+    min_total_lost_seconds: float,
+    min_lost_share: float,
 ) -> list[Evidence]:
     """Epochs that took far longer than the run's typical epoch (stalls, outliers).
 
@@ -62,19 +129,33 @@ def slow_epochs(
     least ``max(min_z, z_fw)`` where ``z_fw`` keeps the chance of any false
     flag among the n epochs near ``familywise_alpha``; it took at least
     ``min_ratio`` times the median epoch; and it lost at least
-    ``min_lost_seconds`` against the median. One evidence per durations
-    source, locating the slowest epoch, with the total time lost.
+    ``min_lost_seconds`` against the median. Reported only when all slow
+    epochs together lost at least ``min_total_lost_seconds`` and
+    ``min_lost_share`` of the measured time. One evidence per durations source, locating the
+    slowest epoch, with the total time lost.
     """
     evidence = []
     for durations in _analysable(run, warmup_epochs, min_epochs):
-        found = _slow_units(durations, min_z, familywise_alpha, min_ratio, min_lost_seconds)
+        found = _slow_units(
+            durations,
+            min_z,
+            familywise_alpha,
+            min_ratio,
+            min_lost_seconds,
+            (min_total_lost_seconds, min_lost_share),
+        )
         if found is not None:
             evidence.append(found)
     return evidence
 
 
 def _slow_units(
-    durations: Durations, min_z: float, familywise_alpha: float, min_ratio: float, min_lost_seconds: float
+    durations: Durations,
+    min_z: float,
+    familywise_alpha: float,
+    min_ratio: float,
+    min_lost_seconds: float,
+    floor: tuple[float, float],
 ) -> Evidence | None:
     """Find the slow units of one durations series; None when there are none."""
     seconds = durations.seconds
@@ -93,26 +174,30 @@ def _slow_units(
     worst = int(slow[np.argmax(seconds[slow])])
     lost = float(excess[slow].sum())
     total = float(seconds.sum())
+    if not _worth_reporting(lost, total, *floor):
+        return None
+    measured = SlowEpochsEvidence(
+        slow_count=int(slow.size),
+        where=durations.labels(slow),
+        worst_at=durations.label(worst),
+        worst_seconds=float(seconds[worst]),
+        worst_ratio=float(seconds[worst] / median),
+        worst_score=float(score[worst]),
+        median_seconds=median,
+        lost_seconds=lost,
+        lost_percent=100.0 * lost / total,
+        measured_seconds=total,
+        units_checked=int(seconds.size),
+        unit=durations.unit,
+        origin=durations.origin,
+        score_threshold=float(threshold),
+        restarts_excluded=durations.restarts,
+    )
     return Evidence(
         metric=str(durations.series.key),
         start_step=int(durations.step[slow[0]]),
         end_step=int(durations.step[slow[-1]]),
-        values={
-            "slow_count": int(slow.size),
-            "where": durations.labels(slow),
-            "worst_at": durations.label(worst),
-            "worst_seconds": float(seconds[worst]),
-            "worst_ratio": float(seconds[worst] / median),
-            "worst_score": float(score[worst]),
-            "median_seconds": median,
-            "lost_seconds": lost,
-            "lost_percent": 100.0 * lost / total,
-            "units_checked": int(seconds.size),
-            "unit": durations.unit,
-            "origin": durations.origin,
-            "score_threshold": float(threshold),
-            "restarts_excluded": durations.restarts,
-        },
+        values=evidence_values(measured),
         point=int(durations.point[worst]),
     )
 
@@ -125,6 +210,7 @@ def epoch_slowdown(
     alpha: float,
     min_ratio: float,
     min_lost_seconds: float,
+    min_lost_share: float,
 ) -> list[Evidence]:
     """Epochs that get progressively slower over the run.
 
@@ -133,19 +219,20 @@ def epoch_slowdown(
     for autocorrelation) finds an increasing trend with p < ``alpha``, the
     median epoch of the last third took at least ``min_ratio`` times the
     median of the first third, and the Theil-Sen trend cost at least
-    ``min_lost_seconds`` in total against the early pace (so one stall,
-    which medians and ranks shrug off, cannot make a slowdown).
+    ``min_lost_seconds`` and ``min_lost_share`` of the measured time in total
+    against the early pace (so one stall, which medians and ranks shrug off,
+    cannot make a slowdown, and milliseconds of jitter are not a finding).
     """
     evidence = []
     for durations in _analysable(run, warmup_epochs, min_epochs):
-        found = _slowdown(durations, alpha, min_ratio, min_lost_seconds)
+        found = _slowdown(durations, alpha, min_ratio, min_lost_seconds, min_lost_share)
         if found is not None:
             evidence.append(found)
     return evidence
 
 
 def _slowdown(
-    durations: Durations, alpha: float, min_ratio: float, min_lost_seconds: float
+    durations: Durations, alpha: float, min_ratio: float, min_lost_seconds: float, min_lost_share: float
 ) -> Evidence | None:
     """Test one durations series for a slowdown; None when it does not slow down."""
     seconds = durations.seconds
@@ -159,29 +246,32 @@ def _slowdown(
     if result.p_increasing >= alpha or result.slope <= 0:
         return None
     lost = result.slope * n * (n - 1) / 2.0  # area between the Theil-Sen line and the early pace
-    if lost < min_lost_seconds:
+    total = float(seconds.sum())
+    if not _worth_reporting(lost, total, min_lost_seconds, min_lost_share):
         return None
     onset = _onset(seconds, early * min_ratio)
+    measured = EpochSlowdownEvidence(
+        early_seconds=early,
+        late_seconds=late,
+        ratio=late / early,
+        slope_seconds=result.slope,
+        p_value=result.p_increasing,
+        lost_seconds=lost,
+        lost_percent=100.0 * lost / total,
+        measured_seconds=total,
+        onset_at=durations.label(onset),
+        first_at=durations.label(0),
+        last_at=durations.label(n - 1),
+        units_checked=int(n),
+        unit=durations.unit,
+        origin=durations.origin,
+        restarts_excluded=durations.restarts,
+    )
     return Evidence(
         metric=str(durations.series.key),
         start_step=int(durations.step[onset]),
         end_step=int(durations.step[-1]),
-        values={
-            "early_seconds": early,
-            "late_seconds": late,
-            "ratio": late / early,
-            "slope_seconds": result.slope,
-            "p_value": result.p_increasing,
-            "lost_seconds": lost,
-            "lost_percent": 100.0 * lost / float(seconds.sum()),
-            "onset_at": durations.label(onset),
-            "first_at": durations.label(0),
-            "last_at": durations.label(n - 1),
-            "units_checked": int(n),
-            "unit": durations.unit,
-            "origin": durations.origin,
-            "restarts_excluded": durations.restarts,
-        },
+        values=evidence_values(measured),
         point=int(durations.point[onset]),
     )
 

@@ -12,14 +12,14 @@ overfitting: other rules) is never a spike.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from loganalyzer.detectors import _series, _signal
 from loganalyzer.detectors._series import validation_loss
-from loganalyzer.model.finding import Evidence, MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Run, Series
 
 #: A spike has recovered once the loss is back within this many noise sigmas of its level before.
@@ -73,6 +73,68 @@ def _quantum(values: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------------
 # LS001 / LS002 loss spikes
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _JumpEvidence:
+    """What the jump rules measure for one event: the keys their message templates may name.
+
+    ``step``/``epoch`` locate the peak; ``value`` is the loss there and
+    ``baseline`` the level before it, ``ratio`` their quotient and
+    ``excess_ratio`` the factor beyond the levels on both sides (above the
+    higher for a spike, below the lower for a drop);
+    ``z`` and ``threshold_z`` are the robust score and the bar it cleared;
+    ``points`` is the length of the event, ``recovered``/``recovery_steps``
+    whether and when the loss came back; ``events`` counts every event in the
+    run and ``window`` is the level window used (1 for a single-neighbour jump).
+    """
+
+    step: int
+    epoch: float | None
+    value: float
+    baseline: float
+    ratio: float
+    excess_ratio: float
+    z: float | None
+    threshold_z: float
+    points: int
+    recovered: bool
+    recovery_steps: int | None
+    series_points: int
+    events: int
+    window: int
+
+
+@dataclass(frozen=True)
+class LossSpikeEvidence(_JumpEvidence):
+    """What LS001 measured for one upward spike of the training loss."""
+
+
+@dataclass(frozen=True)
+class LossDropEvidence(_JumpEvidence):
+    """What LS003 measured for one downward drop of the training loss."""
+
+
+@dataclass(frozen=True)
+class ValidationLossSpikeEvidence(_JumpEvidence):
+    """What LS002 measured for one jump of the validation loss."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One event before it becomes an :class:`Evidence`: the measurement and where it sits."""
+
+    measured: _JumpEvidence
+    metric: str
+    start_step: int
+    end_step: int
+    point: int
+
+    def evidence(self) -> Evidence:
+        """The engine's evidence record for this event."""
+        return Evidence(
+            self.metric, self.start_step, self.end_step, evidence_values(self.measured), self.point
+        )
 
 
 @dataclass(frozen=True)
@@ -136,8 +198,8 @@ def _window_median(x: np.ndarray, first: int, last: int, *, stride: int) -> np.n
     ok = np.isfinite(medians)
     if not ok.any():
         return np.full(n, np.nan)
-    filled: np.ndarray = np.interp(np.arange(n), anchors[ok], medians[ok])
-    return filled
+    interpolated: np.ndarray = np.interp(np.arange(n), anchors[ok], medians[ok])
+    return interpolated
 
 
 def _local_noise(y: np.ndarray, half: int) -> np.ndarray:
@@ -207,22 +269,22 @@ def _flag_points(
     scan: _SpikeScan,
     values: np.ndarray,
     min_ratio: float,
-    dip_ratio: float | None,
+    drop_ratio: float | None,
     alpha: float | None,
     large_ratio: float | None = None,
 ) -> np.ndarray:
-    """Mark spike points +1, dip points -1, everything else 0.
+    """Mark spike points +1, drop points -1, everything else 0.
 
     A spike clears the heavy-tail floor ``z_floor`` with at least
     ``min_ratio``; a jump of at least ``large_ratio`` (half an order of
     magnitude) only needs the family-wise bound: minibatch noise that big is
     not heavy tails any more.
 
-    A dip is a batch whose loss collapses orders of magnitude below the local
+    A drop is a batch whose loss collapses orders of magnitude below the local
     level (exactly zero among losses of 0.1): the mark of a degenerate or
-    corrupted batch. Log space stretches the neighbourhood of zero, so a dip
+    corrupted batch. Log space stretches the neighbourhood of zero, so a drop
     must also be unexpected under the series' own lower tail (see
-    :func:`_unexpected_dips`). On a coarse logging grid the ratio must hold
+    :func:`_unexpected_drops`). On a coarse logging grid the ratio must hold
     even if rounding raised the value and lowered the level by half a grid
     step each.
     """
@@ -235,17 +297,17 @@ def _flag_points(
             level = np.exp(np.maximum(scan.before, scan.after))
             up &= (values - 0.5 * quantum) >= min_ratio * (level + 0.5 * quantum)
         down = np.zeros(values.size, dtype=bool)
-        if dip_ratio is not None:
-            down = (scan.z_down <= -scan.threshold) & (scan.down <= -math.log(dip_ratio))
+        if drop_ratio is not None:
+            down = (scan.z_down <= -scan.threshold) & (scan.down <= -math.log(drop_ratio))
     if down.any():
-        down &= _unexpected_dips(scan, values, alpha if alpha is not None else 0.01)
+        down &= _unexpected_drops(scan, values, alpha if alpha is not None else 0.01)
     flags = np.zeros(values.size, dtype=np.int8)
     flags[up] = 1
     flags[down] = -1
     return flags
 
 
-def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.ndarray:
+def _unexpected_drops(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.ndarray:
     """Mark points whose fall below the local level is too deep for the series' own lower tail.
 
     Suppose the loss has no more probability mass near zero than it already
@@ -253,9 +315,9 @@ def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.n
     conservative model: a minibatch mean has a density that vanishes at
     zero). If a fraction p of the tested points fall below a tenth of the
     level, about ``tested * p * (r / 0.1)`` points are expected below a
-    fraction r of it by chance; a dip counts only when that is below
+    fraction r of it by chance; a drop counts only when that is below
     ``alpha``. Batches of one example (an exponential-like loss) have heavy
-    lower tails and so produce no dips; a value rounded to zero by a coarse
+    lower tails and so produce no drops; a value rounded to zero by a coarse
     logging grid counts as half a grid step.
     """
     tested = np.isfinite(scan.z_down)
@@ -264,8 +326,8 @@ def _unexpected_dips(scan: _SpikeScan, values: np.ndarray, alpha: float) -> np.n
     # N tested points, of which N p lie below a tenth of their level (counted as at least one).
     deep = max(int(np.count_nonzero(tested & (ratio <= 0.1))), 1)
     expected = np.nan_to_num(deep * ratio / 0.1, nan=np.inf)
-    below: np.ndarray = expected < alpha
-    return below
+    unexpected: np.ndarray = expected < alpha
+    return unexpected
 
 
 def _events(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -287,16 +349,18 @@ def _recovery(y: np.ndarray, scan: _SpikeScan, first: int, last: int, direction:
     return last + 1 + int(hits[0]) if hits.size else None
 
 
-def _event_evidence(
+def _event_measurement(
     series: Series,
     index: np.ndarray,
     values: np.ndarray,
     scan: _SpikeScan,
     event: tuple[int, int],
     direction: int,
-    context: dict[str, int],
-) -> Evidence:
-    """Describe one spike (``direction`` +1) or dip (-1): where it peaked, how far, when it recovered."""
+    events: int,
+    window: int,
+    shape: type[_JumpEvidence],
+) -> _Found:
+    """Measure one spike (``direction`` +1) or drop (-1): where it peaked, how far, when it recovered."""
     first, last = event
     steps = series.step[index]
     distance = scan.up if direction > 0 else scan.down
@@ -305,72 +369,77 @@ def _event_evidence(
     recovered_at = _recovery(_log(values), scan, first, last, direction)
     z_peak = float((scan.z_up if direction > 0 else scan.z_down)[peak])
     level = float(math.exp(scan.before[peak]))
-    return Evidence(
-        metric=str(series.key),
-        start_step=int(steps[first]),
-        end_step=int(steps[recovered_at if recovered_at is not None else last]),
-        values={
-            "step": int(steps[peak]),
-            "epoch": _series.epoch_at(series, int(index[peak])),
-            "direction": "up" if direction > 0 else "down",
-            "value": float(values[peak]),
-            "baseline": level,
-            "ratio": float(values[peak]) / level,
-            "excess_ratio": float(math.exp(distance[peak])),
-            "z": z_peak if math.isfinite(z_peak) else None,
-            # A large jump qualified on the family-wise bound alone (see _flag_points).
-            "threshold_z": float(
-                scan.familywise
-                if direction > 0 and math.isfinite(z_peak) and z_peak < scan.threshold
-                else scan.threshold
-            ),
-            "points": last - first + 1,
-            "recovered": recovered_at is not None,
-            "recovery_steps": int(steps[recovered_at] - steps[first]) if recovered_at is not None else None,
-            "series_points": int(values.size),
-            **context,
-        },
-        point=int(index[peak]),
+    # A large jump qualified on the family-wise bound alone (see _flag_points).
+    by_familywise = direction > 0 and math.isfinite(z_peak) and z_peak < scan.threshold
+    measured = shape(
+        step=int(steps[peak]),
+        epoch=_series.epoch_at(series, int(index[peak])),
+        value=float(values[peak]),
+        baseline=level,
+        ratio=float(values[peak]) / level,
+        excess_ratio=float(math.exp(distance[peak])),
+        z=z_peak if math.isfinite(z_peak) else None,
+        threshold_z=float(scan.familywise if by_familywise else scan.threshold),
+        points=last - first + 1,
+        recovered=recovered_at is not None,
+        recovery_steps=int(steps[recovered_at] - steps[first]) if recovered_at is not None else None,
+        series_points=int(values.size),
+        events=events,
+        window=window,
     )
+    end = recovered_at if recovered_at is not None else last
+    return _Found(measured, str(series.key), int(steps[first]), int(steps[end]), int(index[peak]))
 
 
-def _spike_evidence(
-    series: Series,
-    *,
-    min_points: int,
-    z_floor: float,
-    alpha: float | None,
-    min_ratio: float,
-    dip_ratio: float | None,
-    window_fraction: float,
-    min_window: int,
-    max_window: int,
-    max_events: int,
-    large_ratio: float | None = None,
-) -> list[Evidence]:
-    """Scan one loss series, merge flagged points into events, keep the largest ``max_events``."""
+@dataclass(frozen=True)
+class _Scan:
+    """The settings of one scan of a loss series, passed down as one value."""
+
+    min_points: int
+    z_floor: float
+    alpha: float | None
+    min_ratio: float
+    drop_ratio: float | None
+    window_fraction: float
+    min_window: int
+    max_window: int
+    max_events: int
+    large_ratio: float | None = None
+
+
+def _scan_events(series: Series, settings: _Scan, direction: int, shape: type[_JumpEvidence]) -> list[_Found]:
+    """Scan one loss series, merge flagged points into events, keep the largest ``max_events``.
+
+    ``direction`` +1 keeps the upward spikes, -1 the downward drops.
+    """
     index, values = _series.finite_positive(series)
-    if values.size < min_points:
-        raise MissingInput(f"{series.raw_name} has {values.size} finite points; spikes need {min_points}")
+    if values.size < settings.min_points:
+        raise MissingInput(
+            f"{series.raw_name} has {values.size} finite points; the rule needs {settings.min_points}"
+        )
     zeros = int(np.count_nonzero(values == 0.0))
     if zeros > _common_zeros(values.size):
         raise MissingInput(
             f"{series.raw_name} is exactly zero at {zeros} of {values.size} points (a hinge or masked loss), "
             "so ratios to its level are undefined"
         )
-    window = _spike_window(values.size, window_fraction, min_window, max_window)
-    scan = _scan_spikes(values, window=window, z_floor=z_floor, alpha=alpha)
-    flags = _flag_points(scan, values, min_ratio, dip_ratio, alpha, large_ratio)
-    events = _events(flags)
+    window = _spike_window(values.size, settings.window_fraction, settings.min_window, settings.max_window)
+    scan = _scan_spikes(values, window=window, z_floor=settings.z_floor, alpha=settings.alpha)
+    flags = _flag_points(
+        scan, values, settings.min_ratio, settings.drop_ratio, settings.alpha, settings.large_ratio
+    )
+    events = [event for event in _events(flags) if flags[event[0]] == direction]
 
     def magnitude(event: tuple[int, int]) -> float:
         first, last = event
-        distance = scan.up if flags[first] > 0 else -scan.down
+        distance = scan.up if direction > 0 else -scan.down
         return float(np.max(distance[first : last + 1]))
 
-    chosen = sorted(sorted(events, key=magnitude, reverse=True)[:max_events])
-    context = {"events": len(events), "window": window}
-    return [_event_evidence(series, index, values, scan, e, int(flags[e[0]]), context) for e in chosen]
+    chosen = sorted(sorted(events, key=magnitude, reverse=True)[: settings.max_events])
+    return [
+        _event_measurement(series, index, values, scan, e, direction, len(events), window, shape)
+        for e in chosen
+    ]
 
 
 def loss_spike(
@@ -380,44 +449,59 @@ def loss_spike(
     z_floor: float,
     alpha: float,
     min_ratio: float,
-    dip_ratio: float,
     window_fraction: float,
     min_window: int,
     max_window: int,
     max_events: int,
     large_ratio: float,
 ) -> list[Evidence]:
-    """Find transient multiplicative jumps of the training loss far outside its own noise.
+    """Find transient upward jumps of the training loss far outside its own noise.
 
-    Each point's log-loss is compared with the median of the ``window / 2``
-    points before it and of the ``window / 2`` points after it (``window`` is
-    ``window_fraction`` of the series, clamped to ``[min_window,
-    max_window]``); its distance above the higher of the two, divided by the
-    local noise (robust sigma of second differences over the surrounding
-    ``4 x window`` points, floored by the logging resolution), is its z. A
-    point is a spike when z reaches ``max(z_floor, Phi^-1(1 - alpha/N))`` --
-    a family-wise bound over the N tested points, so long per-step logs need
-    a higher bar -- and the loss is at least ``min_ratio`` times that level;
-    a jump of at least ``large_ratio`` times the level needs only the
-    family-wise bound, not the heavy-tail floor ``z_floor``.
-    A point ``dip_ratio`` times below the lower level with the same |z| is a
-    dip (a degenerate batch). Consecutive flagged points form one event; the
-    ``max_events`` largest are returned in step order, each with its step,
-    ratio and how long the loss took to recover.
+    A spike is an event the run survives, which is why it is compared with
+    the level on both sides; a drop is another finding (:func:`loss_drop`)
+    and a jump that never comes back is divergence (DV002 supersedes this
+    rule on the run). How it detects: ``rules/LS001.toml``.
     """
-    return _spike_evidence(
-        _series.require_training_loss(run),
-        min_points=min_points,
-        z_floor=z_floor,
-        alpha=alpha,
-        min_ratio=min_ratio,
-        dip_ratio=dip_ratio,
-        window_fraction=window_fraction,
-        min_window=min_window,
-        max_window=max_window,
-        max_events=max_events,
-        large_ratio=large_ratio,
+    settings = _Scan(
+        min_points,
+        z_floor,
+        alpha,
+        min_ratio,
+        None,
+        window_fraction,
+        min_window,
+        max_window,
+        max_events,
+        large_ratio,
     )
+    found = _scan_events(_series.require_training_loss(run), settings, +1, LossSpikeEvidence)
+    return [event.evidence() for event in found]
+
+
+def loss_drop(
+    run: Run,
+    *,
+    min_points: int,
+    z_floor: float,
+    alpha: float,
+    drop_ratio: float,
+    window_fraction: float,
+    min_window: int,
+    max_window: int,
+    max_events: int,
+) -> list[Evidence]:
+    """Find single batches whose training loss collapses far below the level on both sides.
+
+    A loss that suddenly reads (nearly) zero among losses of 0.1 is not an
+    instability of the optimiser but a degenerate batch or a logging fault,
+    so it is its own finding with its own remedies. How it detects:
+    ``rules/LS003.toml``.
+    """
+    settings = _Scan(
+        min_points, z_floor, alpha, math.inf, drop_ratio, window_fraction, min_window, max_window, max_events
+    )
+    found = _scan_events(_series.require_training_loss(run), settings, -1, LossDropEvidence)
+    return [event.evidence() for event in found]
 
 
 def validation_loss_spike(
@@ -436,98 +520,75 @@ def validation_loss_spike(
 ) -> list[Evidence]:
     """Find evaluations whose loss jumps above the evaluations on both sides and comes back.
 
-    The validation loss is measured on the same held-out set every time, so
-    it carries no minibatch sampling noise: a jump that comes straight back
-    down is the model itself becoming transiently worse (too high a learning
-    rate, a restart, weights thrown off by a corrupted batch). Two ways to
-    qualify, each two-sided so that a rise that does not come back (overfitting,
-    divergence: other rules) never counts:
-
-    * **large**: at least ``min_ratio`` times the median of the evaluations
-      before it and of those after it, and ``z_floor`` robust sigmas above
-      them -- an effect-size test for short, noisy curves where no
-      significance is reachable;
-    * **significant**: at least ``neighbour_ratio`` times *each* neighbouring
-      evaluation, and its excess over their (geometric) midpoint is at least
-      ``max(neighbour_z, Phi^-1(1 - alpha/N))`` sigmas of the curve's own
-      evaluation-to-evaluation noise (robust, from second differences). This
-      catches the smaller transient damage a single bad batch leaves on a
-      smooth validation curve, which the per-step training loss hides in its
-      minibatch noise.
+    The validation loss is measured on the same held-out set every time, so a
+    jump that comes straight back is the model itself becoming transiently
+    worse. Both ways to qualify (a large jump against the levels on both
+    sides, or a significant one against each neighbour) are two-sided, so a
+    rise that does not come back is left to the overfitting and divergence
+    rules. How it detects: ``rules/LS002.toml``.
     """
     series = validation_loss(run)
     if series is None or len(series) == 0:
         raise MissingInput("the run has no validation loss")
-    large = _spike_evidence(
-        series,
-        min_points=min_points,
-        z_floor=z_floor,
-        alpha=None,
-        min_ratio=min_ratio,
-        dip_ratio=None,
-        window_fraction=window_fraction,
-        min_window=min_window,
-        max_window=max_window,
-        max_events=max_events,
+    settings = _Scan(
+        min_points, z_floor, None, min_ratio, None, window_fraction, min_window, max_window, max_events
     )
-    covered = {(e.start_step, e.end_step) for e in large}
-    steps_covered = [(e.start_step or 0, e.end_step or 0) for e in large]
+    large = _scan_events(series, settings, +1, ValidationLossSpikeEvidence)
+    spans = [(event.start_step, event.end_step) for event in large]
     significant = [
-        evidence
-        for evidence in _neighbour_jumps(series, neighbour_ratio, neighbour_z, alpha)
-        if not any(a <= int(evidence.values["step"] or 0) <= b for a, b in steps_covered)
-        and (evidence.start_step, evidence.end_step) not in covered
+        event
+        for event in _neighbour_jumps(series, neighbour_ratio, neighbour_z, alpha)
+        if not any(a <= event.measured.step <= b for a, b in spans)
     ]
-    events = sorted(large + significant, key=lambda e: e.start_step or 0)
+    events = sorted(large + significant, key=lambda e: e.start_step)
     if len(events) > max_events:
-        events = sorted(events, key=lambda e: -float(e.values["excess_ratio"] or 0))[:max_events]
-        events.sort(key=lambda e: e.start_step or 0)
+        events = sorted(events, key=lambda e: -e.measured.excess_ratio)[:max_events]
+        events.sort(key=lambda e: e.start_step)
     total = len(large) + len(significant)
-    return [
-        Evidence(e.metric, e.start_step, e.end_step, {**e.values, "events": total}, e.point) for e in events
-    ]
+    return [replace(e, measured=replace(e.measured, events=total)).evidence() for e in events]
 
 
-def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float) -> list[Evidence]:
-    """Single evaluations standing ``ratio`` above both neighbours, far outside the curve's noise."""
+def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float) -> list[_Found]:
+    """Single evaluations standing ``ratio`` above both neighbours, far outside the curve's wobble.
+
+    The wobble is the curve's robust evaluation-to-evaluation noise, and the
+    bar is a Student-t family-wise quantile: the noise is estimated from the
+    same short series, so its own uncertainty widens the tails (see
+    :func:`_signal.familywise_t`); a bump within the wobble of a short curve
+    is not a finding.
+    """
     index, values = _series.finite_positive(series)
     if values.size < 5 or bool((values == 0).any()):
         return []
     y = np.log(values)
     second = y[:-2] - 2.0 * y[1:-1] + y[2:]
-    sigma = _signal.mad_sigma(second) / math.sqrt(6.0)
+    sigma = np.full(second.size, _signal.mad_sigma(second) / math.sqrt(6.0))
     # The excess over the neighbours' midpoint is minus half a second difference: sd sqrt(6)/2 sigma.
-    scale = max(sigma * math.sqrt(6.0) / 2.0, 1e-12)
+    scale = np.maximum(sigma * math.sqrt(6.0) / 2.0, 1e-12)
     excess = -second / 2.0
-    threshold = _signal.familywise_z(values.size - 2, alpha=alpha, floor=z_floor)
+    threshold = _signal.familywise_t(values.size - 2, second.size, alpha=alpha, floor=z_floor)
     log_ratio = math.log(ratio)
     above_both = (y[1:-1] - y[:-2] >= log_ratio) & (y[1:-1] - y[2:] >= log_ratio)
     hits = np.flatnonzero(above_both & (excess / scale >= threshold)) + 1
     out = []
     for i in hits:
         baseline = float(values[i - 1])
-        out.append(
-            Evidence(
-                metric=str(series.key),
-                start_step=int(series.step[index[i]]),
-                end_step=int(series.step[index[i + 1]]),
-                values={
-                    "step": int(series.step[index[i]]),
-                    "epoch": _series.epoch_at(series, int(index[i])),
-                    "direction": "up",
-                    "value": float(values[i]),
-                    "baseline": baseline,
-                    "ratio": float(values[i]) / baseline,
-                    "excess_ratio": float(math.exp(excess[i - 1])),
-                    "z": float(excess[i - 1] / scale),
-                    "threshold_z": float(threshold),
-                    "points": 1,
-                    "recovered": True,
-                    "recovery_steps": int(series.step[index[i + 1]] - series.step[index[i]]),
-                    "series_points": int(values.size),
-                    "window": 1,
-                },
-                point=int(index[i]),
-            )
+        step, after = int(series.step[index[i]]), int(series.step[index[i + 1]])
+        measured = ValidationLossSpikeEvidence(
+            step=step,
+            epoch=_series.epoch_at(series, int(index[i])),
+            value=float(values[i]),
+            baseline=baseline,
+            ratio=float(values[i]) / baseline,
+            excess_ratio=float(math.exp(excess[i - 1])),
+            z=float(excess[i - 1] / scale[i - 1]),
+            threshold_z=float(threshold),
+            points=1,
+            recovered=True,
+            recovery_steps=after - step,
+            series_points=int(values.size),
+            events=1,
+            window=1,
         )
+        out.append(_Found(measured, str(series.key), step, after, int(index[i])))
     return out

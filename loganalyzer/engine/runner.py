@@ -122,7 +122,7 @@ def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, setti
         rule=rule.code,
         name=rule.name,
         category=rule.category,
-        severity=settings.severities.get(rule.code, rule.severity),
+        severity=settings.severities.get(rule.code, evidence.severity or rule.severity),
         message=message,
         metric=evidence.metric,
         raw_metric=raw_metric,

@@ -33,6 +33,9 @@ class Evidence:
     documented by each detector and used by the rule's message template).
     ``point`` is the index into the series of the point that best locates the
     problem (the onset), so reporters can point at a CSV line or record.
+    ``severity`` is None (the rule's severity) unless the rule's own
+    parameters grade the finding, as MG001 does with the projected time to a
+    memory limit; a severity the user configures for the rule still wins.
     """
 
     metric: str
@@ -40,6 +43,7 @@ class Evidence:
     end_step: int | None
     values: Mapping[str, EvidenceValue]
     point: int | None = None
+    severity: Severity | None = None
 
 
 def evidence_values(measured: Any) -> dict[str, EvidenceValue]:

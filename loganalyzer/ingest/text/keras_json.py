@@ -133,13 +133,25 @@ def _records(
 def _history_lists(data: Mapping[str, Any], metadata: dict[str, Any]) -> dict[str, list[Any]]:
     """The per-epoch lists of a History saved with other facts; the facts go to metadata.
 
-    The epoch count is the length of the longest loss or accuracy list; only
-    lists of that length are curves (a list of class names or of phase
-    starts is not), everything else is kept as metadata.
+    The epoch count is the length of the longest loss or accuracy list; lists
+    of that length are curves (a list of class names or of phase starts is
+    not), and so are shorter loss or accuracy lists and the ``val_`` twins of
+    curves (a head or a validation metric recorded for fewer epochs, aligned
+    on the last epoch like any ragged History). Everything else is metadata.
     """
     lengths = [len(v) for k, v in data.items() if isinstance(v, list) and vocab.is_loss_or_accuracy(k)]
     epochs = max(lengths, default=0)
-    curves = {k: v for k, v in data.items() if isinstance(v, list) and len(v) == epochs and epochs > 0}
+    full = {k for k, v in data.items() if isinstance(v, list) and len(v) == epochs and epochs > 0}
+
+    def is_curve(key: str, values: Any) -> bool:
+        if key in full:
+            return True
+        if not isinstance(values, list) or not 0 < len(values) <= epochs:
+            return False
+        named = vocab.is_loss_or_accuracy(key) or key.removeprefix("val_") in full
+        return named and all(_numeric_item(item) for item in values)
+
+    curves = {k: v for k, v in data.items() if is_curve(k, v)}
     metadata.update({k: v for k, v in data.items() if k not in curves})
     return curves
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +15,11 @@ from hypothesis import strategies as st
 from loganalyzer.detectors.convergence import underfitting
 from loganalyzer.model.finding import MissingInput
 from tests.support.labels import corpus_labels, detects
+from tests.support.lookup import load_one
+from tests.support.rules import shipped_defaults
 from tests.support.runs import make_run
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
-
-
-def defaults(code: str) -> dict[str, Any]:
-    """The shipped defaults, read from the rule file (thresholds live only there)."""
-    document = tomllib.loads((RULES / f"{code}.toml").read_text(encoding="utf-8"))
-    return {name: spec["default"] for name, spec in document["parameters"].items()}
-
-
-UF = defaults("UF001")
+UF = shipped_defaults("UF001")
 
 
 def jitter(n: int, sigma: float, seed: int) -> np.ndarray:
@@ -91,10 +84,129 @@ def test_a_crushed_classifier_with_stalled_accuracy_and_no_gap_is_underfitting()
     [evidence] = underfitting(run, **UF)
     values = evidence.values
     assert evidence.metric == "validation.accuracy"
-    assert values["criterion"] == "stalled-accuracy"
+    assert values["criterion"] == "high-bias"
     assert values["reduction_pct"] > 90  # the start was the penalty, not chance
     assert values["val_accuracy"] == pytest.approx(0.59, abs=0.01)
     assert values["true_class_probability"] < 0.5
+
+
+# --- high bias from the accuracy, and a dead head (issue 10, class 6) ------------------------------
+
+
+def penalty_dominated(seed: int, val_wobble: float = 0.01) -> dict[str, np.ndarray]:
+    """Heavy L2 on a binary task: the loss falls 98% from its penalty; accuracy sits near 0.6, train ~ val."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    t = np.arange(n, dtype=float)
+    penalty = 0.05 + 30.0 * np.exp(-t / 2.5) + 0.08 * np.exp(-t / 25.0)  # still shrinking at the end
+    return {
+        "loss": penalty + 0.67 + jitter(n, 0.01, seed),
+        "val_loss": penalty + 0.672 + jitter(n, 0.01, seed + 100),
+        "accuracy": 0.60 - 0.1 * np.exp(-t / 4.0) + 0.004 * rng.standard_normal(n),
+        "val_accuracy": 0.595 - 0.1 * np.exp(-t / 4.0) + val_wobble * rng.standard_normal(n),
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_penalty_dominated_plateau_at_accuracy_06_is_high_bias(seed: int) -> None:
+    metrics = penalty_dominated(seed)
+    [evidence] = underfitting(make_run(**metrics), **UF)
+    values = evidence.values
+    assert values["criterion"] == "high-bias"
+    assert values["reduction_pct"] > 95  # the loss fell from its penalty
+    assert values["val_accuracy"] == pytest.approx(0.595, abs=0.015)
+    assert abs(values["variance"]) < 0.05
+    assert values["bias"] == pytest.approx(0.4, abs=0.02)
+
+
+def test_an_accuracy_still_climbing_is_not_a_plateau() -> None:
+    rng = np.random.default_rng(9)
+    n = 40
+    accuracy = np.linspace(0.50, 0.72, n) + 0.008 * rng.standard_normal(n)
+    loss = -0.9 * np.log(accuracy)
+    metrics = {"loss": loss, "val_loss": loss * 1.02, "accuracy": accuracy + 0.01, "val_accuracy": accuracy}
+    assert underfitting(make_run(**metrics), **UF) == []
+
+
+def test_a_curve_too_noisy_to_rule_out_progress_is_not_called_a_plateau() -> None:
+    metrics = penalty_dominated(0, val_wobble=0.01)
+    assert underfitting(make_run(**metrics), **UF)
+    noisy = dict(metrics, val_accuracy=metrics["val_accuracy"] + jitter(40, 0.05, 7))  # +-5 points
+    assert underfitting(make_run(**noisy), **UF) == []
+
+
+@pytest.mark.parametrize(
+    "relation",
+    [
+        pytest.param({"val_accuracy": 0.42, "val_loss_scale": 2.2}, id="validation-loss-far-above"),
+        pytest.param({"val_accuracy": 0.30, "val_loss_scale": None}, id="accuracy-gap-is-variance"),
+    ],
+)
+def test_a_gap_between_training_and_validation_is_variance_not_bias(relation: dict[str, Any]) -> None:
+    rng = np.random.default_rng(2)
+    n = 30
+    t = np.arange(n, dtype=float)
+    accuracy = 0.62 - 0.5 * np.exp(-t / 4.0) + 0.004 * rng.standard_normal(n)
+    val_accuracy = relation["val_accuracy"] - 0.3 * np.exp(-t / 4.0) + 0.008 * rng.standard_normal(n)
+    loss = decay(n, 4.0, 1.2, 6.0)
+    metrics = {"loss": loss, "accuracy": accuracy, "val_accuracy": val_accuracy}
+    if relation["val_loss_scale"] is not None:
+        metrics["val_loss"] = loss * relation["val_loss_scale"]
+    assert underfitting(make_run(**metrics), **UF) == []
+
+
+def two_head_history(gender_learns: bool, seed: int = 0) -> dict[str, Any]:
+    """A Keras History of an age head and a gender head; validation lists two epochs shorter."""
+    rng = np.random.default_rng(seed)
+    n, skipped = 30, 2
+    age, val_age = decay(n, 1.2, 0.25, 6.0), decay(n, 1.25, 0.3, 6.0)
+    if gender_learns:
+        gender, val_gender = decay(n, 0.69, 0.2, 6.0), decay(n, 0.69, 0.25, 6.0)
+        gender_acc = 0.95 - 0.45 * np.exp(-np.arange(n) / 6.0)
+        val_gender_acc = gender_acc - 0.02
+    else:  # saturated at initialisation: constant output, loss ln 2, majority-class accuracy
+        gender = math.log(2) + 0.0004 * rng.standard_normal(n)
+        val_gender = np.full(n, math.log(2)) + 0.00005 * rng.standard_normal(n)
+        gender_acc = 0.512 + 0.004 * rng.standard_normal(n)
+        val_gender_acc = np.full(n, 0.5073)
+    history = {
+        "loss": age + gender,
+        "age_loss": age,
+        "gender_loss": gender,
+        "gender_accuracy": gender_acc,
+        "val_loss": (val_age + val_gender)[skipped:],
+        "val_age_loss": val_age[skipped:],
+        "val_gender_loss": val_gender[skipped:],
+        "val_gender_accuracy": val_gender_acc[skipped:],
+    }
+    return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+@pytest.mark.parametrize("with_facts", [False, True], ids=["history", "history-with-test-score"])
+def test_a_head_at_ln2_with_a_constant_accuracy_in_a_ragged_multi_head_history(
+    tmp_path: Path, with_facts: bool
+) -> None:
+    history = two_head_history(gender_learns=False)
+    if with_facts:
+        history["test_gender_accuracy"] = 0.507  # a scalar next to the curves
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(history), encoding="utf-8")
+    run = load_one(path)
+    assert run.get("validation.gender_loss") is not None  # the shorter lists are curves too
+    [evidence] = underfitting(run, **UF)
+    values = evidence.values
+    assert evidence.metric == "validation.gender_loss"
+    assert values["criterion"] == "chance"
+    assert values["head"] == "gender"
+    assert values["chance_classes"] == 2
+    assert values["level"] == pytest.approx(math.log(2), abs=1e-3)
+    assert "gender" in str(values["diagnosis"])
+
+
+def test_two_learning_heads_are_not_underfitting(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(two_head_history(gender_learns=True)), encoding="utf-8")
+    assert underfitting(load_one(path), **UF) == []
 
 
 # --- what must not fire ---------------------------------------------------------------------------
@@ -226,7 +338,7 @@ def test_a_clean_falling_curve_with_noise_is_never_underfitting(
 
 # --- the labelled corpus and real logs (by path) ----------------------------------------------------
 
-SHARED = RULES.parent.parent / "shared"
+SHARED = Path(__file__).resolve().parents[4] / "shared"
 
 
 REAL = [

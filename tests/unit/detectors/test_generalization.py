@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,14 @@ from loganalyzer.detectors.generalization import generalization_gap, overfitting
 from loganalyzer.model.finding import MissingInput
 from loganalyzer.model.run import Run
 from tests.support.labels import corpus_labels, detects
+from tests.support.rules import shipped_defaults
 from tests.support.runs import make_run
 
-RULES = Path(__file__).resolve().parents[3] / "rules"
+REPO = Path(__file__).resolve().parents[3]
 
 
-def defaults(code: str) -> dict[str, Any]:
-    """The shipped defaults, read from the rule file (thresholds live only there)."""
-    document = tomllib.loads((RULES / f"{code}.toml").read_text(encoding="utf-8"))
-    return {name: spec["default"] for name, spec in document["parameters"].items()}
-
-
-OF = defaults("OF001")
-GAP = defaults("OF002")
+OF = shipped_defaults("OF001")
+GAP = shipped_defaults("OF002")
 
 
 def noise(n: int, relative: float, seed: int) -> np.ndarray:
@@ -348,7 +342,7 @@ def test_block_medians_keep_short_series_and_summarise_long_ones() -> None:
 
 # --- the labelled corpus and real logs (by path) ----------------------------------------------------
 
-SHARED = RULES.parent.parent / "shared"
+SHARED = REPO.parent / "shared"
 
 
 REAL = [

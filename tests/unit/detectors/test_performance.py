@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,20 +12,14 @@ from hypothesis import strategies as st
 from loganalyzer.detectors import _durations
 from loganalyzer.detectors._durations import epoch_durations
 from loganalyzer.detectors.performance import epoch_slowdown, slow_epochs
+from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.ingest.build import RawSeries, RunParts, build_run
-from loganalyzer.model.finding import MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Run
 from tests.support.runs import make_run
 
-SLOW = {
-    "warmup_epochs": 1,
-    "min_epochs": 5,
-    "min_z": 3.5,
-    "familywise_alpha": 0.01,
-    "min_ratio": 1.5,
-    "min_lost_seconds": 1.0,
-}
-SLOWDOWN = {"warmup_epochs": 1, "min_epochs": 8, "alpha": 0.05, "min_ratio": 1.3, "min_lost_seconds": 1.0}
+SLOW = load_default_pack().rule("SE001").defaults()
+SLOWDOWN = load_default_pack().rule("SE002").defaults()
 
 
 def jitter(n: int, level: float, relative: float = 0.03, seed: int = 0) -> np.ndarray:
@@ -353,6 +349,40 @@ def test_slowdown_from_wall_times_only() -> None:
 )
 def test_no_slowdown(durations: np.ndarray) -> None:
     assert epoch_slowdown(make_run(epoch_time=durations), **SLOWDOWN) == []
+
+
+# --- the practical floor in time (issue 10, class 4) ---------------------------------------
+
+
+def test_a_slowdown_worth_two_seconds_is_below_the_floor_while_the_same_shape_in_minutes_is_not() -> None:
+    rng = np.random.default_rng(3)
+    intervals = np.linspace(0.02, 0.13, 36) * np.exp(0.05 * rng.standard_normal(36))
+    tiny = np.concatenate([[0.02], intervals])  # the first interval is warm-up
+    assert float(np.sum(tiny[1:] - 0.02)) == pytest.approx(2.0, rel=0.2)  # what the case costs
+    assert epoch_slowdown(timed_run(tiny), **SLOWDOWN) == []
+    [evidence] = epoch_slowdown(timed_run(tiny * 100.0), **SLOWDOWN)  # 2 s -> 13 s epochs: minutes lost
+    assert evidence.values["lost_seconds"] > 100.0
+    assert evidence.values["measured_seconds"] == pytest.approx(float(np.sum(tiny[1:] * 100.0)), rel=1e-6)
+
+
+def test_one_late_epoch_matters_in_a_short_run_but_not_as_a_quarter_percent_of_a_long_one() -> None:
+    long_run = jitter(200, 60.0, relative=0.02, seed=4)
+    long_run[0], long_run[3] = 180.0, 96.0  # warm-up, then one epoch 1.6x the median
+    assert slow_epochs(make_run(epoch_time=long_run), **SLOW) == []  # 36 s of 3.4 h
+    short_run = long_run[:20]
+    [evidence] = slow_epochs(make_run(epoch_time=short_run), **SLOW)  # 36 s of 20 min
+    assert evidence.values["where"] == "epoch 3"
+    assert evidence.values["lost_percent"] > 2.0
+
+
+@pytest.mark.parametrize("detector", [slow_epochs, epoch_slowdown])
+def test_the_share_floor_is_a_parameter(detector: Callable[..., list[Evidence]]) -> None:
+    durations = 40.0 + 0.5 * np.arange(80.0)
+    durations[[21, 44]] += 240.0
+    params = dict(SLOW if detector is slow_epochs else SLOWDOWN)
+    assert detector(make_run(epoch_time=durations), **params)
+    params["min_lost_share"] = 0.99
+    assert detector(make_run(epoch_time=durations), **params) == []
 
 
 # --- invariants -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ description = """
 Detects nothing in particular; it exists so that the loader's checks can be exercised on a pack
 that is valid in every respect but the one each test breaks.
 """
-message = "value {value:.3g} seen"
+message = "value {rise_pct:.3g} seen"
 remedies = ["early-stopping"]
 
 [parameters.threshold]
@@ -69,8 +69,8 @@ def test_a_valid_pack_loads(pack_dir: Path) -> None:
         ("default = 0.5", "default = -1.0", r"default of parameter 'threshold' violates its own schema"),
         ('code = "OF901"', 'code = "OF902"', r"file name must be OF902.toml"),
         (
-            'message = "value {value:.3g} seen"',
-            'message = "value {value:.3g seen"',
+            'message = "value {rise_pct:.3g} seen"',
+            'message = "value {rise_pct:.3g seen"',
             r"message template is malformed",
         ),
         ('name = "test-rule"', 'name = "Test Rule"', r"at /name"),
