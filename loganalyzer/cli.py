@@ -432,6 +432,7 @@ class AuditFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class AuditExecutorName(enum.StrEnum):

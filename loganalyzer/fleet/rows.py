@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from loganalyzer.fleet.facts import RunFacts
+from loganalyzer.model.rule import PROBLEM_CATEGORIES
 from loganalyzer.model.severity import Severity
 
 #: The contract's problem categories, in report order.
-CATEGORIES = ("overfitting", "underfitting", "loss-spike", "divergence", "slow-epoch", "memory-growth")
+CATEGORIES = PROBLEM_CATEGORIES
 
 #: Every fixed column, in output order; hyperparameters follow as ``hp.<name>``.
 COLUMNS = (

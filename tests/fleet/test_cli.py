@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -180,3 +181,18 @@ def test_progress_bar_draws_on_a_terminal_and_leaves_stdout_alone(tree: Path) ->
     plain = invoke("audit", tree, "--no-cache", "-f", "json", "-j", "1").stdout
     barred = invoke("audit", tree, "--no-cache", "-f", "json", "-j", "1", "--progress").stdout
     assert barred == plain
+
+
+def test_html_page_lists_every_run_with_its_findings_and_escapes_names(tree: Path, tmp_path: Path) -> None:
+    """``audit --format html`` is the report's many-run page: one row and one section per run."""
+    pytest.importorskip("matplotlib", reason="the html format needs the report extra (matplotlib)")
+    hostile = tmp_path / "hostile" / "<script>alert(1)</script>"
+    keras_csv(hostile / "training.log", 3)
+    page = invoke("audit", tree, tmp_path / "hostile", "--no-cache", "-f", "html", "--exit-zero").stdout
+    rows = json.loads(invoke("audit", tree, tmp_path / "hostile", "--no-cache", "-f", "json").stdout)["runs"]
+    assert page.startswith("<!DOCTYPE html>")
+    for row in rows:
+        assert html.escape(row["run"], quote=False) in page
+    codes = {finding["rule"] for row in rows for finding in row.get("findings") or ()}
+    assert codes and all(f'data-rule="{code}"' in page or code in page for code in codes)
+    assert "<script>alert(1)</script>" not in page and page.count("<script") == 1
