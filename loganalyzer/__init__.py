@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from loganalyzer.api import analyze, load_run, load_runs
+    from loganalyzer.api import analyze, audit, load_run, load_runs
 
-__all__ = ["__version__", "analyze", "load_run", "load_runs"]
+__all__ = ["__version__", "analyze", "audit", "load_run", "load_runs"]
 
 
 def __getattr__(name: str) -> Any:

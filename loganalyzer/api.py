@@ -2,15 +2,17 @@
 
 ``load_runs``/``load_run`` read logs into :class:`~loganalyzer.model.run.Run`
 objects; ``analyze`` reads (or takes) runs and applies the rule pack,
-returning an :class:`~loganalyzer.model.finding.Analysis`.
+returning an :class:`~loganalyzer.model.finding.Analysis`; ``audit`` does the
+same for many runs in parallel and returns an :class:`~loganalyzer.fleet.Audit`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from loganalyzer import ingest
 from loganalyzer.engine.settings import Settings
@@ -18,6 +20,10 @@ from loganalyzer.errors import ConfigError, InputError
 from loganalyzer.ingest.source import ReadOptions
 from loganalyzer.model.finding import Analysis
 from loganalyzer.model.run import MetricKey, Run
+
+if TYPE_CHECKING:
+    from loganalyzer.fleet import Audit
+    from loganalyzer.fleet import Executor as AuditExecutor
 
 
 def load_runs(
@@ -113,3 +119,66 @@ def analyze(
         kept = {run.name: run_curves(run, analysis.findings) for run in runs}
         analysis = dataclasses.replace(analysis, curves=kept)
     return dataclasses.replace(analysis, passed_over=passed_over) if passed_over else analysis
+
+
+def audit(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    jobs: int | None = None,
+    config: Settings | Mapping[str, Any] | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    executor: str | AuditExecutor = "local",
+    scheduler: str | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    verify_data_crc: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Audit:
+    """Audit every run under ``paths``: one row per run, its findings, and a summary.
+
+    ``jobs`` is the number of local worker processes (default: the CPUs
+    available; 1 runs in this process). ``executor="dask"`` runs on the
+    dask.distributed scheduler at ``scheduler``; an executor object (for
+    example ``DaskExecutor(client=client)``) is used as given. ``cache``
+    reuses results of runs whose files are unchanged, stored under
+    ``cache_dir`` (default: the user cache directory). ``config`` is as for
+    :func:`analyze`. Runs that cannot be read are rows with their reason.
+    """
+    from loganalyzer.engine.baseline import read_baseline
+    from loganalyzer.fleet import AnalysisContext, DaskExecutor, local_executor, run_audit
+    from loganalyzer.fleet.cache import AuditCache, default_cache_dir
+
+    settings = _settings(config)
+    context = AnalysisContext(settings, ReadOptions(verify_data_crc=verify_data_crc))
+    if isinstance(executor, str):
+        if executor == "local":
+            chosen: AuditExecutor = local_executor(jobs)
+        elif executor == "dask":
+            chosen = DaskExecutor(scheduler)
+        else:
+            raise ConfigError(f"executor {executor!r}: expected 'local' or 'dask'")
+        owned = True
+    else:
+        chosen, owned = executor, False
+    store = AuditCache(Path(cache_dir) if cache_dir is not None else default_cache_dir()) if cache else None
+    known = read_baseline(os.fspath(baseline)) if baseline is not None else None
+    roots = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    try:
+        return run_audit(roots, context, chosen, cache=store, known=known, progress=progress)
+    finally:
+        if owned:
+            chosen.close()
+        if store is not None:
+            store.close()
+
+
+def _settings(config: Settings | Mapping[str, Any] | None) -> Settings:
+    """``config`` as Settings: as given, the defaults, or a ``[tool.loganalyzer]`` mapping validated."""
+    from loganalyzer.engine.config import settings_from_mapping
+    from loganalyzer.engine.pack import load_default_pack
+
+    if config is None:
+        return Settings()
+    if isinstance(config, Settings):
+        return config
+    return settings_from_mapping(config, load_default_pack(), origin="config")

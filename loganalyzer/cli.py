@@ -13,7 +13,7 @@ import dataclasses
 import enum
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -446,6 +446,220 @@ def _report_problems(analysis: Analysis) -> None:
         typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
 
 
+class AuditFormat(enum.StrEnum):
+    """Output formats of ``audit`` (keys of :data:`loganalyzer.fleet.render.RENDERERS`)."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class AuditExecutorName(enum.StrEnum):
+    """Where ``audit`` runs the analysis."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+@app.command()
+def audit(
+    roots: Annotated[
+        list[str],
+        typer.Argument(help="Directories (or files) holding runs, searched recursively.", show_default=False),
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes (default: the CPUs available).",
+            rich_help_panel="Execution",
+        ),
+    ] = None,
+    executor: Annotated[
+        AuditExecutorName,
+        typer.Option(
+            help="local: a process pool; dask: a dask.distributed cluster (needs --scheduler).",
+            rich_help_panel="Execution",
+        ),
+    ] = AuditExecutorName.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.", rich_help_panel="Execution"),
+    ] = None,
+    use_cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Reuse results for runs whose files did not change.",
+            rich_help_panel="Execution",
+        ),
+    ] = True,
+    cache_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="Cache directory (default: the user cache directory).", rich_help_panel="Execution"
+        ),
+    ] = None,
+    output_format: Annotated[
+        AuditFormat, typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output")
+    ] = AuditFormat.TABLE,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the report to this file instead of stdout.",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(min=0, help="Show the N best runs by the validation metric.", rich_help_panel="Output"),
+    ] = 5,
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="Order runs by this column (-COLUMN for descending), e.g. -metric_best.",
+            rich_help_panel="Output",
+        ),
+    ] = "run",
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="List only runs with this problem category (or 'unreadable', 'clean').",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: on a terminal, never in CI).",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No notes on stderr, errors only.", rich_help_panel="Output")
+    ] = False,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
+            rich_help_panel="Rule selection",
+        ),
+    ] = None,
+    extend_select: Annotated[
+        str | None,
+        typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection"),
+    ] = None,
+    ignore: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"),
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"
+        ),
+    ] = None,
+    exit_zero: Annotated[
+        bool,
+        typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit"),
+    ] = False,
+    config: ConfigOption = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
+    ] = None,
+    verify_crc: VerifyCrcOption = True,
+    name_map: NameMapOption = None,
+) -> None:
+    """Audit many runs at once: one row per run, problems per category, best runs, wasted compute.
+
+    Same rule selection, configuration, baseline and exit codes as check: 0 no finding at or above
+    --fail-on, 1 findings, 2 usage, configuration or unreadable runs.
+    """
+    from loganalyzer.api import audit as run_audit
+    from loganalyzer.engine.baseline import write_baseline_entries
+    from loganalyzer.engine.config import load_settings
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.fleet import progress as bar
+    from loganalyzer.fleet.render import RENDERERS, AuditView
+    from loganalyzer.fleet.summary import only as only_rows
+    from loganalyzer.fleet.summary import sort_rows
+    from loganalyzer.model.severity import Severity
+
+    overrides: dict[str, object] = {}
+    for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
+        if value is not None:
+            overrides[key] = value
+    if fail_on is not None:
+        overrides["fail-on"] = fail_on.value
+    if name_map:
+        overrides["metric-map"] = _parse_map(name_map)
+    pack = _guarded(load_default_pack)
+    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    _guarded(lambda: only_rows([], only))  # reject a bad --only before the work, not after
+    _guarded(lambda: sort_rows([], sort))
+    show_bar = bar.wanted() if progress is None else progress
+    with bar.progress_bar(show_bar) as advance:
+        result = _guarded(
+            lambda: run_audit(
+                roots,
+                jobs=jobs,
+                config=settings,
+                cache=use_cache,
+                cache_dir=cache_dir,
+                executor=executor.value,
+                scheduler=scheduler,
+                baseline=baseline,
+                verify_data_crc=verify_crc,
+                progress=advance,
+            )
+        )
+    for target in (output, write_baseline):
+        if target is not None:
+            _refuse_to_overwrite_inputs(
+                target, [source for row in result.rows if row.facts for source in row.facts.sources]
+            )
+    if write_baseline:
+        count = _guarded(lambda: write_baseline_entries(result.findings(), write_baseline))
+        typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
+    listed = sort_rows(only_rows(result.rows, only), sort)
+    view = AuditView(listed, result.summary(top), __version__, result.hidden, result.cached, result.analysed)
+    _write_pieces(RENDERERS[output_format.value](view), output)
+    for note in result.notes:
+        typer.echo(f"loganalyzer: note: {note}", err=True)
+    _note_passed_over(result.passed_over, quiet)
+    failed_rows = [row for row in result.rows if row.status != "ok"]
+    for row in failed_rows:
+        typer.echo(
+            f"loganalyzer: error: {printable_line(row.run)}: {printable_line(row.reason or '')}", err=True
+        )
+    if failed_rows:
+        raise typer.Exit(EXIT_ERROR)
+    threshold = settings.fail_on
+    failing = any(Severity.parse(f["severity"]) >= threshold for f in result.findings())
+    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+
+
+def printable_line(text: str) -> str:
+    """``text`` as one safe stderr line: control characters escaped, line breaks folded."""
+    from loganalyzer.report._common import printable
+
+    return " ".join(printable(text).splitlines())
+
+
 @app.command("rules")
 def list_rules(
     output_format: Annotated[
@@ -513,6 +727,21 @@ def _write(text: str, output: str | None) -> None:
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def _write_pieces(pieces: Iterable[str], output: str | None) -> None:
+    """Write a report that comes in pieces to ``output`` or stdout, never holding it whole."""
+    if output is None or output == "-":
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from loganalyzer.errors import ConfigError
 from loganalyzer.model.finding import Analysis
@@ -22,16 +24,21 @@ FORMAT_VERSION = 1
 
 def write_baseline(analysis: Analysis, path: str) -> int:
     """Write the fingerprints of ``analysis``'s findings to ``path``; return how many."""
+    return write_baseline_entries((f.to_dict() for f in analysis.findings), path)
+
+
+def write_baseline_entries(findings: Iterable[Mapping[str, Any]], path: str) -> int:
+    """Write the fingerprints of ``findings`` (contract dictionaries, as an audit holds them)."""
     entries = sorted(
         (
             {
-                "fingerprint": f.fingerprint,
-                "rule": f.rule,
-                "run": f.run,
-                "metric": f.metric,
-                "start_step": f.start_step,
+                "fingerprint": f["fingerprint"],
+                "rule": f["rule"],
+                "run": f["run"],
+                "metric": f["metric"],
+                "start_step": f["start_step"],
             }
-            for f in analysis.findings
+            for f in findings
         ),
         key=lambda entry: (entry["run"], entry["rule"], entry["fingerprint"]),
     )

@@ -19,7 +19,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest import plugins
 from loganalyzer.ingest.build import build_run
 from loganalyzer.ingest.discover import DirectoryReader, discover
-from loganalyzer.ingest.source import LogSource, Reader, ReadOptions
+from loganalyzer.ingest.source import LogSource, Reader, ReadOptions, file_size
 from loganalyzer.ingest.tensorboard import reader as tensorboard
 from loganalyzer.ingest.text import (
     console,
@@ -156,9 +156,8 @@ def _within_size_limit(source: LogSource, max_bytes: int) -> tuple[LogSource | N
     kept: list[int] = []
     errors: list[InputError] = []
     for index, path in enumerate(source.paths):
-        try:
-            size = os.stat(path).st_size
-        except OSError:
+        size = file_size(path)
+        if size is None:
             kept.append(index)  # the reader reports why it cannot be opened
             continue
         if size > max_bytes:

@@ -7,10 +7,13 @@ checks each entry against the protocol.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from loganalyzer.errors import InputError
 from loganalyzer.model.run import Split
 
 if TYPE_CHECKING:
@@ -23,6 +26,63 @@ HEAD_BYTES = 8192
 #: read whole, and a multi-gigabyte "log" is far more often a checkpoint or a runaway
 #: writer than training history; ``--max-bytes`` / ``max-bytes`` raise the limit.
 DEFAULT_MAX_BYTES = 2**31
+
+
+def as_path(given: str | os.PathLike[str]) -> Path:
+    """The path a user gave: a local :class:`Path`, or a :class:`RemotePath` for a URL (``s3://...``).
+
+    Raises InputError naming the URL when remote support is not installed,
+    so a URL is never mistaken for a local path of a similar name.
+    """
+    from loganalyzer.ingest import remote
+
+    text = os.fspath(given)
+    if remote.is_url(text):
+        return remote.remote_path(text)
+    return Path(text)
+
+
+def file_size(path: Path) -> int | None:
+    """The size of a log in bytes, wherever it is; None when it cannot be told (the reader will say why)."""
+    from loganalyzer.ingest.remote import RemotePath
+
+    try:
+        if isinstance(path, RemotePath):
+            return int(path.info().get("size") or 0)
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def open_binary(path: Path) -> tuple[IO[Any], int]:
+    """Open a log for reading, wherever it is; return the handle and its size in bytes.
+
+    The one place files are opened for parsing: local files unbuffered (the
+    readers read large blocks), remote ones through fsspec. Only regular
+    files are read (a FIFO or device would block or never end).
+    """
+    from loganalyzer.ingest.remote import RemotePath
+
+    if isinstance(path, RemotePath):
+        try:
+            size = int(path.info().get("size") or 0)
+            return path.open("rb"), size
+        except OSError as exc:
+            raise InputError(str(path), f"cannot open: {exc.strerror or exc}") from None
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot open: {exc.strerror or exc}") from None
+    try:
+        status = os.fstat(descriptor)
+    except OSError as exc:
+        os.close(descriptor)
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise InputError(str(path), "not a regular file")
+    return os.fdopen(descriptor, "rb", buffering=0), status.st_size
 
 
 @dataclass(frozen=True)

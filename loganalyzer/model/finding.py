@@ -149,6 +149,29 @@ class Finding:
         """Deterministic report order: run, rule, onset, metric."""
         return (self.run, self.rule, self.start_step if self.start_step is not None else -1, self.metric)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """The finding :meth:`to_dict` wrote (the audit keeps findings as JSON in its cache and rows)."""
+        location = data.get("location") or {}
+        return cls(
+            run=str(data["run"]),
+            source=str(data["source"]),
+            rule=str(data["rule"]),
+            name=str(data["name"]),
+            category=str(data["category"]),
+            severity=Severity.parse(str(data["severity"])),
+            message=str(data["message"]),
+            metric=str(data["metric"]),
+            raw_metric=str(data["raw_metric"]),
+            start_step=data.get("start_step"),
+            end_step=data.get("end_step"),
+            evidence=dict(data.get("evidence") or {}),
+            remedies=tuple(Remedy(r["id"], r["title"], r["detail"]) for r in data.get("remedies") or ()),
+            location=Location(
+                str(location.get("source", data["source"])), location.get("line"), location.get("byte_offset")
+            ),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON object for one finding."""
         return {

@@ -17,7 +17,9 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 
 #: Calls that run code or build arbitrary objects from data.
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint"}
-FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "yaml", "jsonpickle", "runpy"}
+FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "jsonpickle", "runpy"}
+#: PyYAML loaders that build arbitrary Python objects (``safe_load`` is the one allowed).
+UNSAFE_YAML = {"load", "load_all", "full_load", "full_load_all", "unsafe_load", "unsafe_load_all"}
 
 
 def _violations(path: Path) -> list[str]:
@@ -30,12 +32,12 @@ def _violations(path: Path) -> list[str]:
             found += [f"import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in FORBIDDEN_MODULES:
             found.append(f"from {node.module} import ...")
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "literal_eval"
-        ):
-            found.append(f"literal_eval at line {node.lineno}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "literal_eval":
+                found.append(f"literal_eval at line {node.lineno}")
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id == "yaml" and node.func.attr in UNSAFE_YAML:
+                found.append(f"yaml.{node.func.attr} at line {node.lineno}")
     return found
 
 
@@ -46,7 +48,7 @@ def test_no_unsafe_loader_or_evaluation(path: Path) -> None:
 
 def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("import pickle\nfrom yaml import load\neval('1')\n")
+    bad.write_text("import pickle\nimport yaml\nyaml.load(x)\nyaml.safe_load(x)\neval('1')\n")
     assert len(_violations(bad)) == 3
 
 

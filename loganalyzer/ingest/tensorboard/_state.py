@@ -66,6 +66,8 @@ class FileResult:
     other_events: Counter[str] = field(default_factory=Counter)
     records: int = 0
     file_version: str | None = None
+    #: Hyperparameters from HParams plugin data (:mod:`loganalyzer.ingest.tensorboard.hparams`).
+    hparams: dict[str, str | float | bool | None] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _counts: Counter[str] = field(default_factory=Counter)
 

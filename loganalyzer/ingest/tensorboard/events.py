@@ -28,7 +28,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, tensor_pb2, types_pb2
 
 from loganalyzer.ingest.source import ReadOptions
-from loganalyzer.ingest.tensorboard import tfrecord
+from loganalyzer.ingest.tensorboard import hparams, tfrecord
 from loganalyzer.ingest.tensorboard._state import SCALARS_PLUGIN, SIMPLE, TENSOR, FileResult, RunState
 
 # ---------------------------------------------------------------------------
@@ -453,6 +453,8 @@ def _decode_event(
             run.note_metadata(
                 result.directory, value.tag, (order, position), value.metadata.plugin_data.plugin_name
             )
+            if value.metadata.plugin_data.plugin_name == hparams.PLUGIN_NAME:
+                hparams.collect(value.metadata.plugin_data.content, result.hparams)
         kind = value.WhichOneof("value")
         if kind == "simple_value":
             sink.add(

@@ -59,8 +59,6 @@ checking a CSV log never loads protobuf.
 from __future__ import annotations
 
 import math
-import os
-import stat
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
@@ -70,7 +68,7 @@ import numpy as np
 
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RawSeries, RunParts
-from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.source import LogSource, ReadOptions, open_binary
 from loganalyzer.ingest.tensorboard import tfrecord
 from loganalyzer.ingest.tensorboard._state import SCALARS_PLUGIN, SIMPLE, FileResult, RunState
 from loganalyzer.model.run import Diagnostic, PositionUnit, Split
@@ -124,20 +122,9 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
 
 
 def _open(path: Path) -> tuple[BinaryIO, int]:
-    """Open ``path`` for reading; raise InputError if it cannot be read at all."""
-    try:
-        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller
-    except OSError as exc:
-        raise InputError(str(path), f"cannot open: {exc.strerror or exc}") from None
-    try:
-        status = os.fstat(handle.fileno())
-    except OSError as exc:
-        handle.close()
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(status.st_mode):
-        handle.close()
-        raise InputError(str(path), "not a regular file")
-    return handle, status.st_size
+    """Open ``path`` for reading (local or remote); raise InputError if it cannot be read at all."""
+    handle, size = open_binary(path)
+    return handle, size  # type: ignore[return-value]  # a binary file object either way
 
 
 def _in_write_order(source: LogSource) -> tuple[list[tuple[Path, Split | None]], list[InputError]]:
@@ -229,7 +216,11 @@ def _metadata(results: list[FileResult], scalar_points: int) -> dict[str, Any]:
         skipped.update(result.skipped)
         other.update(result.other_events)
     versions = [r.file_version for r in results if r.file_version is not None]
-    return {
+    logged_hparams: dict[str, Any] = {}
+    for result in results:
+        logged_hparams.update({k: v for k, v in result.hparams.items() if k not in logged_hparams})
+    found = {"hparams": dict(sorted(logged_hparams.items()))} if logged_hparams else {}
+    return found | {
         "records": sum(r.records for r in results),
         "scalar_points": scalar_points,
         "skipped_values": dict(sorted(skipped.items())),

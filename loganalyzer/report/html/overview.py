@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from loganalyzer.model.curves import Curve, RunCurves
 from loganalyzer.model.finding import Analysis, Finding, Severity
+from loganalyzer.model.rule import PROBLEM_CATEGORIES
 from loganalyzer.report.html._escape import text, token
 
 #: The problem categories of the contract, in table order.
-CATEGORIES = ("overfitting", "underfitting", "loss-spike", "divergence", "slow-epoch", "memory-growth")
+CATEGORIES = PROBLEM_CATEGORIES
 
 #: Points in a sparkline (each keeps the bucket's min and max, so at most twice this many).
 SPARK_BUCKETS = 60
