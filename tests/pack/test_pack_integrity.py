@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import inspect
 import re
-import string
 import tomllib
 
 import pytest
 
 from loganalyzer.detectors import DETECTORS
+from loganalyzer.engine import wording
 from loganalyzer.engine.pack import load_default_pack, pack_location
 from loganalyzer.model.rule import PROBLEM_CATEGORIES
 
@@ -58,7 +58,7 @@ def test_category_is_a_contract_category_or_declared(code: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_message_template_is_well_formed(code: str) -> None:
-    fields = [name for _, name, _, _ in string.Formatter().parse(RULES[code].message) if name]
+    fields = wording.template_fields(RULES[code].message)
     assert fields, "a message should quote at least one number from the evidence"
 
 

@@ -189,6 +189,6 @@ def test_the_rule_message_is_filled_from_the_evidence() -> None:
     assert not analysis.rule_errors
     [finding] = analysis.findings
     assert finding.category == "memory-growth"
-    assert "+40 per epoch" in finding.message
-    assert "3215" in finding.message  # projected at twice the run length
+    assert "+40 MB per epoch" in finding.message
+    assert "3.14 GB" in finding.message  # projected at twice the run length (3215 MB)
     assert finding.remedies[0].id == "detach-logged-tensors"
