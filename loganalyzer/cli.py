@@ -9,18 +9,21 @@ traceback instead of hiding behind a vague message.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from loganalyzer import __version__
 from loganalyzer.errors import ConfigError, LogAnalyzerError
+
+if TYPE_CHECKING:
+    from loganalyzer.report import RenderOptions
 
 T = TypeVar("T")
 
@@ -169,7 +172,12 @@ def export(
 
 @app.command()
 def check(
-    paths: PathsArgument,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Log files or directories (searched recursively); default: the current directory."
+        ),
+    ] = None,
     output_format: Annotated[
         CheckFormat,
         typer.Option(
@@ -251,12 +259,10 @@ def check(
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or input error.
     """
-    from loganalyzer.api import analyze
-    from loganalyzer.engine.baseline import apply_baseline, read_baseline
-    from loganalyzer.engine.baseline import write_baseline as record_baseline
+    from loganalyzer import api
     from loganalyzer.engine.config import load_settings
     from loganalyzer.engine.pack import load_default_pack
-    from loganalyzer.report import REPORTERS, RenderOptions
+    from loganalyzer.report import REPORTERS
 
     overrides: dict[str, object] = {}
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
@@ -268,35 +274,35 @@ def check(
         overrides["metric-map"] = _parse_map(name_map)
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
-    known = _guarded(lambda: read_baseline(baseline)) if baseline else None
-    analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc))
-    if ignore_unknown:
-        analysis = dataclasses.replace(
-            analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
+    result = _guarded(
+        lambda: api.check(
+            paths or ["."],
+            settings,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            ignore_unknown=ignore_unknown,
+            exit_zero=exit_zero,
+            verify_data_crc=verify_crc,
         )
-    sources = [source for run in analysis.runs for source in run.sources]
-    for target in (output, write_baseline):
-        if target is not None:
-            _refuse_to_overwrite_inputs(target, sources)
-    if write_baseline:
-        count = _guarded(lambda: record_baseline(analysis, write_baseline))
-        typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
-    if known is not None:
-        analysis, hidden = apply_baseline(analysis, known)
-        if hidden and not quiet:
-            typer.echo(f"loganalyzer: {hidden} finding(s) hidden by baseline {baseline}", err=True)
-    color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
-    _write(REPORTERS[output_format.value](analysis, options), output)
+    )
+    analysis = result.analysis
+    if output is not None:
+        _guarded(lambda: api.refuse_to_overwrite_inputs(output, analysis))
+    if result.recorded is not None:
+        typer.echo(f"loganalyzer: recorded {result.recorded} finding(s) in {write_baseline}", err=True)
+    if result.hidden and not quiet:
+        typer.echo(f"loganalyzer: {result.hidden} finding(s) hidden by baseline {baseline}", err=True)
+    to_terminal = output in (None, "-")
+    options = _render_options(
+        to_terminal, no_color=no_color, verbose=verbose, statistics=statistics, quiet=quiet
+    )
+    _write(REPORTERS[output_format.value](analysis, options), output, color=options.color)
     _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
         typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
     for error in analysis.rule_errors:
         typer.echo(f"loganalyzer: error: rule {error.rule} failed on {error.run}: {error.message}", err=True)
-    if analysis.input_errors or analysis.rule_errors:
-        raise typer.Exit(EXIT_ERROR)
-    failing = any(f.severity >= settings.fail_on for f in analysis.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("rules")
@@ -341,10 +347,29 @@ def explain(
     typer.echo(rulebook.explain(chosen, effective, pack.remedies), nl=False)
 
 
-def _write(text: str, output: str | None) -> None:
-    """Write a report to ``output`` or stdout."""
+def _render_options(
+    to_terminal: bool, *, no_color: bool, verbose: bool, statistics: bool, quiet: bool
+) -> RenderOptions:
+    """Options for a report: colour and width follow the terminal and the colour conventions.
+
+    Colour as most command-line tools decide it: ``--no-color``, ``NO_COLOR``
+    (any value) or ``TERM=dumb`` turn it off; ``FORCE_COLOR`` (any value but
+    ``0``/empty) turns it on even into a pipe; otherwise it is on when stdout
+    is a terminal. Text wraps at the terminal's width (``COLUMNS`` wins).
+    """
+    from loganalyzer.report import RenderOptions
+
+    force = os.environ.get("FORCE_COLOR", "") not in ("", "0")
+    banned = no_color or bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    color = to_terminal and not banned and (force or sys.stdout.isatty())
+    width = shutil.get_terminal_size((100, 24)).columns
+    return RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet, width=width)
+
+
+def _write(text: str, output: str | None, *, color: bool = False) -> None:
+    """Write a report to ``output`` or stdout (``color``: keep escapes even into a pipe)."""
     if output is None or output == "-":
-        typer.echo(text, nl=False)
+        typer.echo(text, nl=False, color=color or None)
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
@@ -363,7 +388,7 @@ def _parse_map(entries: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:
+def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:  # for export
     """Inputs are read-only: never let an output file be a log that was just read."""
     if output == "-":
         return
