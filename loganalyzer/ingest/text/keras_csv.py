@@ -41,6 +41,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
 from loganalyzer.ingest.text import outline, vocab
+from loganalyzer.ingest.text.clock import parse_clock
 from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
 from loganalyzer.ingest.text.table import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
@@ -425,10 +426,14 @@ def _numbers(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         try:
             values[position] = float(cell)
         except ValueError:
-            if not _DECIMAL_COMMA.fullmatch(cell):
+            seconds = parse_clock(cell)  # fastai's epoch time, ``01:23``
+            if seconds is not None:
+                values[position] = seconds
+            elif _DECIMAL_COMMA.fullmatch(cell):
+                values[position] = float(cell.replace(",", "."))
+            else:
                 bad.append(position)
                 continue
-            values[position] = float(cell.replace(",", "."))
         present[position] = True
     return values, present, bad
 
