@@ -11,6 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: The distribution name to ``pip install`` (``loganalyzer`` on the index is another project);
+#: the import package and the command stay ``loganalyzer``.
+DISTRIBUTION = "loganalyzer-ml"
+
+#: Where the source and the rule docs live. This is the one place to change when the repository
+#: moves: SARIF ``informationUri``/``helpUri`` and the docs point here.
+REPOSITORY_URL = "https://github.com/loganalyzer-ml/loganalyzer"
+
+#: The rule reference generated from the pack (``docs/rules.md``); each rule has the anchor ``#<code>``.
+RULES_DOC_URL = REPOSITORY_URL + "/blob/main/docs/rules.md"
+
 if TYPE_CHECKING:
     from loganalyzer.api import analyze, load_run, load_runs
 

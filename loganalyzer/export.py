@@ -26,7 +26,7 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise ConfigError("Parquet export needs pyarrow: pip install 'loganalyzer[parquet]'") from None
+            raise ConfigError("Parquet export needs pyarrow: pip install 'loganalyzer-ml[parquet]'") from None
         if output == "-":
             raise ConfigError("Parquet cannot be written to standard output; give a file name with -o")
         for column in ("run", "metric", "split", "quantity", "raw_name", "source"):
