@@ -99,6 +99,9 @@ def analyze(
             for e in loaded.errors
         )
         passed_over = loaded.passed_over
+    if settings.exclude:
+        runs = [run for run in runs if not settings.is_excluded(run.name)]
+        problems = [p for p in problems if not settings.is_excluded(p.path)]
     runs.sort(key=lambda run: run.name)
     analysis = run_rules(runs, pack, settings, DETECTORS, problems)
     return dataclasses.replace(analysis, passed_over=passed_over) if passed_over else analysis

@@ -31,6 +31,31 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+
+def _plain_help_types() -> None:
+    """Keep Typer's Rich help from showing Python types: no ``<bool>`` after a flag, no ``<list[str]>``.
+
+    Typer (0.2x) prints each parameter's Python type next to it; users of a
+    linter expect ``--verbose`` alone and ``PATH...``, as ruff and pytest show
+    them. Flags (``--help`` included, which no metavar reaches) and arguments
+    (named by their metavar already) get no type column; value options keep
+    their metavar. Guarded, so another Typer version only loses the polish.
+    """
+    option = getattr(getattr(typer, "core", None), "TyperOption", None)
+    argument = getattr(getattr(typer, "core", None), "TyperArgument", None)
+    if option is None or argument is None or not hasattr(option, "display_type_rich"):
+        return
+    shown = option.display_type_rich
+
+    def option_type(self: typer.core.TyperOption, ctx: object) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    option.display_type_rich = option_type
+    argument.display_type_rich = lambda self, ctx: None
+
+
+_plain_help_types()
+
 app = typer.Typer(
     name="loganalyzer",
     help="Static analyzer and linter for finished training logs (TensorBoard, Keras, Hugging Face, ...).",
@@ -91,13 +116,22 @@ def _root(
     """Find overfitting, underfitting, spikes, divergence, slow epochs and memory growth in training logs."""
 
 
+# Help text is rendered by Rich: a literal "[" must be written "\\[" or Rich takes it for markup and
+# drops it. Flags get an empty metavar (no "<bool>" column), value options a word in capitals, and
+# choices are listed in the help text, where they wrap between words (see tests/cli/test_help.py).
+FLAG = ""
+
 PathsArgument = Annotated[
-    list[str], typer.Argument(help="Log files or directories (searched recursively).", show_default=False)
+    list[str],
+    typer.Argument(
+        help="Log files or directories (searched recursively).", show_default=False, metavar="PATH"
+    ),
 ]
 VerifyCrcOption = Annotated[
     bool,
     typer.Option(
         "--verify-crc/--no-verify-crc",
+        metavar=FLAG,
         help="Check the data CRC of every TensorBoard record (about 10% of read time; length CRCs are always "
         "checked).",
     ),
@@ -106,16 +140,32 @@ ConfigOption = Annotated[
     str | None,
     typer.Option(
         "--config",
-        help="Configuration file (loganalyzer.toml, or a pyproject.toml with [tool.loganalyzer]); "
-        "default: the closest one found from the working directory upwards.",
+        metavar="FILE",
+        help="Configuration file: loganalyzer.toml, or a pyproject.toml with a \\[tool.loganalyzer] table. "
+        "Default: the closest one found from the working directory upwards.",
     ),
 ]
+
+
+def _choice(value: str, choices: type[enum.StrEnum], option: str) -> str:
+    """``value`` when it is one of ``choices``; else a one-line usage error naming the option."""
+    allowed = [choice.value for choice in choices]
+    if value not in allowed:
+        _fail(f"{option} {value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+def _choices_help(text: str, choices: type[enum.StrEnum]) -> str:
+    return f"{text} One of: {', '.join(choice.value for choice in choices)}."
+
+
 NameMapOption = Annotated[
     list[str] | None,
     typer.Option(
         "--map",
-        metavar="RAW=SPLIT.QUANTITY",
-        help="Map a raw tag/column to a canonical metric (repeatable), e.g. --map my_xent=validation.loss.",
+        metavar="RAW=KEY",
+        help="Map a raw tag or column name to a canonical metric key (split.quantity; repeatable), e.g. "
+        "--map xent=validation.loss.",
     ),
 ]
 
@@ -124,8 +174,9 @@ NameMapOption = Annotated[
 def inspect(
     paths: PathsArgument,
     output_format: Annotated[
-        InspectFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = InspectFormat.TEXT,
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=_choices_help("Output format.", InspectFormat)),
+    ] = InspectFormat.TEXT.value,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
 ) -> None:
@@ -134,8 +185,9 @@ def inspect(
     from loganalyzer.report import inventory
 
     result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
-    render = inventory.render_json if output_format is InspectFormat.JSON else inventory.render_text
-    typer.echo(render(result.runs, result.errors), nl=False)
+    json_output = _choice(output_format, InspectFormat, "--format") == InspectFormat.JSON
+    render = inventory.render_json if json_output else inventory.render_text
+    _write(render(result.runs, result.errors), None)
     _note_passed_over(result.passed_over, quiet=False)
     _report_input_errors(result.errors)
     raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
@@ -146,11 +198,22 @@ def export(
     paths: PathsArgument,
     output: Annotated[
         str,
-        typer.Option("--output", "-o", help="File to write ('-' for standard output).", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write ('-' for standard output).",
+            show_default=False,
+        ),
     ],
     table_format: Annotated[
-        ExportFormat | None,
-        typer.Option("--format", "-f", help="Table format; default from the output extension, else csv."),
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help=_choices_help("Table format; default from the output extension, else csv.", ExportFormat),
+        ),
     ] = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
@@ -159,10 +222,16 @@ def export(
     from loganalyzer import export as table
     from loganalyzer.api import load_runs
 
-    chosen = table_format or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
+    chosen = ExportFormat(_choice(table_format, ExportFormat, "--format")) if table_format else None
+    chosen = chosen or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
     result = _guarded(lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map)))
     _refuse_to_overwrite_inputs(output, [source for run in result.runs for source in run.sources])
-    _guarded(lambda: table.write(result.runs, output, chosen.value))
+    try:
+        _guarded(lambda: table.write(result.runs, output, chosen.value))
+        if output == "-":
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _closed_pipe()
     _report_input_errors(result.errors)
     if output != "-":
         points = sum(run.point_count for run in result.runs)
@@ -175,79 +244,120 @@ def check(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Log files or directories (searched recursively); default: the current directory."
+            help="Log files or directories (searched recursively); default: the current directory.",
+            metavar="PATH",
+            show_default=False,
         ),
     ] = None,
     output_format: Annotated[
-        CheckFormat,
+        str,
         typer.Option(
-            "--format", "-f", envvar="LOGANALYZER_FORMAT", help="Output format.", rich_help_panel="Output"
+            "--format",
+            "--output-format",
+            "-f",
+            envvar="LOGANALYZER_FORMAT",
+            metavar="FORMAT",
+            help=_choices_help("Output format (also LOGANALYZER_FORMAT).", CheckFormat),
+            rich_help_panel="Output",
         ),
-    ] = CheckFormat.TEXT,
+    ] = CheckFormat.TEXT.value,
     output: Annotated[
         str | None,
         typer.Option(
             "--output",
+            "--output-file",
             "-o",
-            help="Write the report to this file instead of stdout.",
+            metavar="FILE",
+            help="Write the report to this file instead of stdout ('-' for stdout).",
             rich_help_panel="Output",
         ),
     ] = None,
     select: Annotated[
         str | None,
         typer.Option(
+            metavar="RULES",
             help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
             rich_help_panel="Rule selection",
         ),
     ] = None,
     extend_select: Annotated[
         str | None,
-        typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection"),
+        typer.Option(
+            metavar="RULES", help="Rules to run in addition to --select.", rich_help_panel="Rule selection"
+        ),
     ] = None,
     ignore: Annotated[
         str | None,
-        typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"),
+        typer.Option(
+            metavar="RULES", help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"
+        ),
     ] = None,
     fail_on: Annotated[
-        FailOn | None,
+        str | None,
         typer.Option(
-            help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"
+            metavar="SEVERITY",
+            help=_choices_help("Lowest severity that makes the exit code 1 \\[default: warning].", FailOn),
+            rich_help_panel="Exit",
         ),
     ] = None,
     exit_zero: Annotated[
         bool,
-        typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit"),
+        typer.Option(
+            "--exit-zero",
+            metavar=FLAG,
+            help="Exit 0 even when findings are reported.",
+            rich_help_panel="Exit",
+        ),
     ] = False,
     config: ConfigOption = None,
     baseline: Annotated[
         str | None,
         typer.Option(
-            help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"
+            metavar="FILE",
+            help="Report only findings not recorded in this baseline file.",
+            rich_help_panel="Baseline",
         ),
     ] = None,
     write_baseline: Annotated[
         str | None,
-        typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
+        typer.Option(
+            metavar="FILE",
+            help="Record the current findings in this baseline file.",
+            rich_help_panel="Baseline",
+        ),
     ] = None,
     statistics: Annotated[
         bool,
-        typer.Option("--statistics", help="Show a count of findings per rule.", rich_help_panel="Output"),
+        typer.Option(
+            "--statistics", metavar=FLAG, help="Show a count of findings per rule.", rich_help_panel="Output"
+        ),
     ] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Also show rules skipped and why.", rich_help_panel="Output"),
+        typer.Option(
+            "--verbose", "-v", metavar=FLAG, help="Also show rules skipped and why.", rich_help_panel="Output"
+        ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print findings and errors only.", rich_help_panel="Output")
+        bool,
+        typer.Option(
+            "--quiet", "-q", metavar=FLAG, help="Print findings and errors only.", rich_help_panel="Output"
+        ),
     ] = False,
     no_color: Annotated[
         bool,
-        typer.Option("--no-color", help="Never use colour (also: NO_COLOR=1).", rich_help_panel="Output"),
+        typer.Option(
+            "--no-color",
+            metavar=FLAG,
+            help="Never use colour (also NO_COLOR or TERM=dumb; FORCE_COLOR forces it).",
+            rich_help_panel="Output",
+        ),
     ] = False,
     ignore_unknown: Annotated[
         bool,
         typer.Option(
             "--ignore-unknown",
+            metavar=FLAG,
             help="Skip given files that are not training logs instead of failing (for pre-commit).",
             rich_help_panel="Inputs",
         ),
@@ -268,8 +378,9 @@ def check(
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
         if value is not None:
             overrides[key] = value
+    chosen_format = _choice(output_format, CheckFormat, "--format (or LOGANALYZER_FORMAT)")
     if fail_on is not None:
-        overrides["fail-on"] = fail_on.value
+        overrides["fail-on"] = _choice(fail_on, FailOn, "--fail-on")
     if name_map:
         overrides["metric-map"] = _parse_map(name_map)
     pack = _guarded(load_default_pack)
@@ -296,7 +407,7 @@ def check(
     options = _render_options(
         to_terminal, no_color=no_color, verbose=verbose, statistics=statistics, quiet=quiet
     )
-    _write(REPORTERS[output_format.value](analysis, options), output, color=options.color)
+    _write(REPORTERS[chosen_format](analysis, options), output, color=options.color)
     _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
         typer.echo(f"loganalyzer: error: {problem.path}: {problem.message}", err=True)
@@ -308,15 +419,17 @@ def check(
 @app.command("rules")
 def list_rules(
     output_format: Annotated[
-        InspectFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = InspectFormat.TEXT,
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=_choices_help("Output format.", InspectFormat)),
+    ] = InspectFormat.TEXT.value,
 ) -> None:
     """List every rule: code, name, category, default severity and summary."""
     from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.report import rulebook
 
     pack = _guarded(load_default_pack)
-    render = rulebook.rules_json if output_format is InspectFormat.JSON else rulebook.rules_table
+    json_output = _choice(output_format, InspectFormat, "--format") == InspectFormat.JSON
+    render = rulebook.rules_json if json_output else rulebook.rules_table
     typer.echo(render(pack.rules), nl=False)
 
 
@@ -369,7 +482,11 @@ def _render_options(
 def _write(text: str, output: str | None, *, color: bool = False) -> None:
     """Write a report to ``output`` or stdout (``color``: keep escapes even into a pipe)."""
     if output is None or output == "-":
-        typer.echo(text, nl=False, color=color or None)
+        try:
+            typer.echo(text, nl=False, color=color or None)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _closed_pipe()
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
@@ -420,6 +537,16 @@ def _note_passed_over(paths: tuple[str, ...], quiet: bool) -> None:
 def _report_input_errors(errors: object) -> None:
     for error in errors:  # type: ignore[attr-defined]
         typer.echo(f"loganalyzer: error: {error}", err=True)
+
+
+def _closed_pipe() -> NoReturn:
+    """The reader of our stdout went away (``| head``): end quietly with 0, as ``cat`` and ruff do.
+
+    What is still buffered can never be delivered, so stdout is pointed at
+    the null device before Python's final flush would complain about it.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(EXIT_OK)
 
 
 def _fail(message: str) -> NoReturn:

@@ -36,5 +36,7 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
     target = sys.stdout if output == "-" else output
     try:
         frame.to_csv(target, index=False, float_format=None, lineterminator="\n")
+    except BrokenPipeError:
+        raise  # `export -o - | head`: the reader has all it wants; the CLI ends quietly
     except OSError as exc:
         raise ConfigError(f"{output}: cannot write: {exc.strerror or exc}") from None

@@ -86,6 +86,11 @@ def test_each_readme_install_line_installs_this_project(line: str, wheelhouse: P
         "r.files('loganalyzer').joinpath('_rules').joinpath('OF001.toml').is_file())"
     )
     installed = subprocess.run(
-        [os.fspath(bin_dir / "python"), "-c", probe], capture_output=True, text=True, env=env, check=True
+        [os.fspath(bin_dir / "python"), "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=tmp_path,  # not the checkout: `python -c` would import its loganalyzer/ instead
     )
     assert installed.stdout.split() == [loganalyzer.__version__, "True"]
