@@ -23,9 +23,9 @@ REPOSITORY_URL = "https://github.com/loganalyzer-ml/loganalyzer"
 RULES_DOC_URL = REPOSITORY_URL + "/blob/main/docs/rules.md"
 
 if TYPE_CHECKING:
-    from loganalyzer.api import analyze, load_run, load_runs
+    from loganalyzer.api import analyze, check, load_run, load_runs
 
-__all__ = ["__version__", "analyze", "load_run", "load_runs"]
+__all__ = ["__version__", "analyze", "check", "load_run", "load_runs"]
 
 
 def __getattr__(name: str) -> Any:
