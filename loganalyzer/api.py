@@ -17,10 +17,10 @@ from typing import Any
 from loganalyzer import ingest
 from loganalyzer.engine import verdict
 from loganalyzer.engine.settings import Settings
-from loganalyzer.errors import ConfigError, InputError, UnrecognisedInput
+from loganalyzer.errors import ConfigError, InputError
 from loganalyzer.ingest import runroot
 from loganalyzer.ingest.source import ReadOptions
-from loganalyzer.model.finding import Analysis, InputProblem
+from loganalyzer.model.finding import Analysis
 from loganalyzer.model.run import MetricKey, Run
 
 
@@ -87,17 +87,12 @@ def analyze(
     items = [path_or_run] if isinstance(path_or_run, str | os.PathLike | Run) else list(path_or_run)
     runs = [item for item in items if isinstance(item, Run)]
     paths = [item for item in items if not isinstance(item, Run)]
-    problems: list[InputProblem] = []
+    problems: list[InputError] = []
     passed_over: tuple[str, ...] = ()
     if paths:
         loaded = load_runs(paths, verify_data_crc=verify_data_crc, name_map=settings.name_map)
         runs.extend(loaded.runs)
-        problems.extend(
-            InputProblem(
-                e.path, e.reason, "unrecognised" if isinstance(e, UnrecognisedInput) else "unreadable"
-            )
-            for e in loaded.errors
-        )
+        problems.extend(loaded.errors)
         passed_over = loaded.passed_over
     if settings.exclude:
         runs = [run for run in runs if not settings.is_excluded(run.name)]

@@ -13,7 +13,7 @@ import enum
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -21,6 +21,7 @@ import typer
 
 from loganalyzer import __version__
 from loganalyzer.errors import ConfigError, LogAnalyzerError
+from loganalyzer.report import FORMATS
 
 if TYPE_CHECKING:
     from loganalyzer.report import RenderOptions
@@ -71,19 +72,6 @@ class InspectFormat(enum.StrEnum):
 
     TEXT = "text"
     JSON = "json"
-
-
-class CheckFormat(enum.StrEnum):
-    """Output formats of ``check`` (keys of :data:`loganalyzer.report.REPORTERS`)."""
-
-    TEXT = "text"
-    CONCISE = "concise"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    GITHUB = "github"
-    GITLAB = "gitlab"
-    MARKDOWN = "markdown"
 
 
 class FailOn(enum.StrEnum):
@@ -147,16 +135,21 @@ ConfigOption = Annotated[
 ]
 
 
-def _choice(value: str, choices: type[enum.StrEnum], option: str) -> str:
-    """``value`` when it is one of ``choices``; else a one-line usage error naming the option."""
-    allowed = [choice.value for choice in choices]
+def _choice(value: str, choices: Iterable[str], option: str) -> str:
+    """``value`` when it is one of ``choices``; else a one-line usage error naming the option.
+
+    Checked here rather than by Typer, whose error for an enum is a boxed
+    message prefixed with "Value error,".
+    """
+    allowed = [str(choice) for choice in choices]
     if value not in allowed:
         _fail(f"{option} {value!r}: expected one of {', '.join(allowed)}")
     return value
 
 
-def _choices_help(text: str, choices: type[enum.StrEnum]) -> str:
-    return f"{text} One of: {', '.join(choice.value for choice in choices)}."
+def _choices_help(text: str, choices: Iterable[str]) -> str:
+    """``text`` followed by the choices in prose, where Rich wraps them between words."""
+    return f"{text} One of: {', '.join(str(choice) for choice in choices)}."
 
 
 NameMapOption = Annotated[
@@ -257,10 +250,10 @@ def check(
             "-f",
             envvar="LOGANALYZER_FORMAT",
             metavar="FORMAT",
-            help=_choices_help("Output format (also LOGANALYZER_FORMAT).", CheckFormat),
+            help=_choices_help("Output format (also LOGANALYZER_FORMAT).", FORMATS),
             rich_help_panel="Output",
         ),
-    ] = CheckFormat.TEXT.value,
+    ] = "text",
     output: Annotated[
         str | None,
         typer.Option(
@@ -378,7 +371,7 @@ def check(
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
         if value is not None:
             overrides[key] = value
-    chosen_format = _choice(output_format, CheckFormat, "--format (or LOGANALYZER_FORMAT)")
+    chosen_format = _choice(output_format, FORMATS, "--format (or LOGANALYZER_FORMAT)")
     if fail_on is not None:
         overrides["fail-on"] = _choice(fail_on, FailOn, "--fail-on")
     if name_map:
@@ -436,7 +429,11 @@ def list_rules(
 @app.command()
 def explain(
     rule: Annotated[
-        str, typer.Argument(help="Rule code or name, e.g. OF001 or overfitting.", show_default=False)
+        str,
+        typer.Argument(
+            help="Rule code or name (OF001, rising-validation-loss), or a category (overfitting).",
+            show_default=False,
+        ),
     ],
     config: ConfigOption = None,
 ) -> None:
@@ -447,17 +444,19 @@ def explain(
 
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config))
-    matches = [r for r in pack.rules if rule in (r.code, r.name, *r.aliases)]
-    if not matches:
+    # A category explains each of its rules, so the word means here what it means in --select.
+    chosen = pack.lookup(rule)
+    specs = [r for r in pack.rules if r.category == rule] or ([chosen] if chosen else [])
+    if not specs:
         import difflib
 
-        labels = [label for r in pack.rules for label in (r.code, r.name)]
+        labels = pack.labels() + sorted({r.category for r in pack.rules})
         close = difflib.get_close_matches(rule, labels, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else "; see `loganalyzer rules`"
         _fail(f"no rule {rule!r}{hint}")
-    chosen = matches[0]
-    effective = {**chosen.defaults(), **settings.parameters.get(chosen.code, {})}
-    typer.echo(rulebook.explain(chosen, effective, pack.remedies), nl=False)
+    for index, spec in enumerate(specs):
+        effective = {**spec.defaults(), **settings.parameters.get(spec.code, {})}
+        typer.echo(("\n" if index else "") + rulebook.explain(spec, effective, pack.remedies), nl=False)
 
 
 def _render_options(

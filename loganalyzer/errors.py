@@ -14,18 +14,39 @@ Anything else escaping the library is a bug.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class LogAnalyzerError(Exception):
     """Base class: an expected failure with a message fit for the user."""
 
 
 class InputError(LogAnalyzerError):
-    """A path given by the user is missing, unreadable or not a training log."""
+    """A path given by the user is missing, unreadable or not a training log.
+
+    The one type for an input that could not be read: readers raise it, and
+    the analysis keeps it in ``Analysis.input_errors`` for every reporter.
+    ``kind`` says which of the two cases it is (``unreadable`` or
+    ``unrecognised``), for JSON output and ``--ignore-unknown``.
+    """
+
+    kind: ClassVar[str] = "unreadable"
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    @property
+    def message(self) -> str:
+        """The reason alone, for reports that show the path in a column of its own."""
+        return self.reason
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.path, self.reason) == (other.path, other.reason)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.path, self.reason))
 
 
 class UnrecognisedInput(InputError):
@@ -34,6 +55,8 @@ class UnrecognisedInput(InputError):
     Kept apart so that ``check --ignore-unknown`` (what the pre-commit hook
     uses) can pass over such files while still failing on broken logs.
     """
+
+    kind: ClassVar[str] = "unrecognised"
 
 
 class RulePackError(LogAnalyzerError):

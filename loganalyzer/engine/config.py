@@ -154,11 +154,10 @@ def _labels(rules: Iterable[RuleSpec]) -> list[str]:
 
 
 def _rule(reference: str, pack: RulePack, origin: str) -> RuleSpec:
-    for rule in pack.rules:
-        if reference in (rule.code, rule.name, *rule.aliases):
-            return rule
-    known = [label for rule in pack.rules for label in (rule.code, rule.name)]
-    raise ConfigError(f"{origin}: rules.{reference}: no such rule{_suggest(reference, known)}")
+    rule = pack.lookup(reference)
+    if rule is None:
+        raise ConfigError(f"{origin}: rules.{reference}: no such rule{_suggest(reference, pack.labels())}")
+    return rule
 
 
 def _parameter(rule: RuleSpec, name: str, value: Any, reference: str, origin: str) -> Any:

@@ -28,7 +28,7 @@ from typing import Any
 from loganalyzer.engine import wording
 from loganalyzer.errors import RulePackError
 from loganalyzer.model.finding import Detector, Severity
-from loganalyzer.model.rule import ParameterSpec, RemedySpec, RulePack, RuleSpec
+from loganalyzer.model.rule import PROBLEM_CATEGORIES, ParameterSpec, RemedySpec, RulePack, RuleSpec
 
 
 def pack_location() -> Traversable:
@@ -58,7 +58,7 @@ def load_pack(root: Traversable) -> RulePack:
     remedy_schema = _read_json(root / "schema" / "remedies.schema.json")
     header = _read_toml(root / "pack.toml")
     families: Mapping[str, str] = header.get("families", {})
-    categories = set(header.get("categories", []))
+    categories = set(PROBLEM_CATEGORIES)
 
     catalog_doc = _read_toml(root / "remedies.toml")
     _validate(jsonschema, catalog_doc, remedy_schema, "remedies.toml")
@@ -170,7 +170,13 @@ def _cross_check(
             f"{where}: category {rule.category!r} does not match family {rule.code[:2]} ({family})"
         )
     if rule.category not in categories:
-        raise RulePackError(f"{where}: category {rule.category!r} is not declared in pack.toml")
+        raise RulePackError(
+            f"{where}: category {rule.category!r} is not one of {', '.join(sorted(categories))}"
+        )
+    if rule.name in categories:
+        raise RulePackError(
+            f"{where}: rule name {rule.name!r} is a category name; a name must say what the rule finds"
+        )
     if rule.detector not in detectors:
         raise RulePackError(f"{where}: detector {rule.detector!r} does not exist")
     for remedy_id in rule.remedies:

@@ -10,7 +10,6 @@ other rule still runs.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,12 +18,12 @@ import numpy as np
 
 from loganalyzer.engine import wording
 from loganalyzer.engine.settings import Settings
+from loganalyzer.errors import InputError
 from loganalyzer.model.finding import (
     Analysis,
     Detector,
     Evidence,
     Finding,
-    InputProblem,
     Location,
     MissingInput,
     Remedy,
@@ -33,6 +32,7 @@ from loganalyzer.model.finding import (
     Severity,
     Skipped,
 )
+from loganalyzer.model.jsonvalue import json_scalar
 from loganalyzer.model.rule import RulePack, RuleSpec
 from loganalyzer.model.run import MetricKey, PositionUnit, Quantity, Run, Series
 
@@ -42,7 +42,7 @@ def run_rules(
     pack: RulePack,
     settings: Settings,
     detectors: Mapping[str, Detector],
-    input_errors: Sequence[InputProblem] = (),
+    input_errors: Sequence[InputError] = (),
 ) -> Analysis:
     """Apply every rule selected by ``settings`` to every run."""
     rules = [rule for rule in pack.rules if settings.is_selected(rule)]
@@ -112,7 +112,7 @@ def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, setti
     """Word one piece of evidence as the rule says, with location and remedies."""
     series = run.get(MetricKey.parse(evidence.metric))
     raw_metric = series.raw_name if series is not None else evidence.metric
-    values = {key: _plain(value) for key, value in evidence.values.items()}
+    values = {key: json_scalar(value) for key, value in evidence.values.items()}
     message = wording.render(
         rule.message,
         {**_context(run, evidence.metric, series), **values},
@@ -206,14 +206,5 @@ def _run_info(run: Run) -> RunInfo:
         sources=run.sources,
         metrics=tuple(map(str, run.keys())),
         points=run.point_count,
-        diagnostics=tuple(d.to_dict() for d in run.diagnostics),
+        diagnostics=run.diagnostics,
     )
-
-
-def _plain(value: Any) -> Any:
-    """Evidence as strict JSON values: NumPy scalars unwrapped, non-finite floats kept as None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

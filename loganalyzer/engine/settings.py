@@ -3,7 +3,7 @@
 Built from defaults, then the configuration file, then the command line
 (:mod:`loganalyzer.engine.config` does the merging and validation). Rule
 selection follows ruff: a selector is ``ALL``, a code (``OF001``), a code
-prefix (``OF``), a rule name (``overfitting``) or a category
+prefix (``OF``), a rule name (``rising-validation-loss``) or a category
 (``loss-spike``); within one layer (the configuration file, then the command
 line) the most specific matching selector decides and ``ignore`` wins a tie.
 A later layer's ``select`` starts the choice afresh; its ``extend-select``
@@ -31,12 +31,10 @@ def selector_specificity(selector: str, rule: RuleSpec) -> int | None:
     """
     if selector == "ALL":
         return _ALL
-    if selector in (rule.code, *rule.aliases):
-        return _EXACT * 100
-    # A rule may share its category's name (``loss-spike``); the word then means the category.
+    # A rule's old name may be its category's name (``loss-spike``); the word then means the category.
     if selector == rule.category:
         return _CATEGORY * 100
-    if selector == rule.name:
+    if selector in (rule.code, rule.name, *rule.aliases):
         return _EXACT * 100
     if selector.isalnum() and selector.isupper() and rule.code.startswith(selector):
         return _PREFIX * 100 + len(selector)

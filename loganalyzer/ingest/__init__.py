@@ -10,20 +10,55 @@ explicitly, by content), text logs by content, asking the readers of
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loganalyzer.errors import InputError
+from loganalyzer.ingest import plugins
 from loganalyzer.ingest.build import build_run
-from loganalyzer.ingest.discover import discover
+from loganalyzer.ingest.discover import DirectoryReader, discover
 from loganalyzer.ingest.source import LogSource, Reader, ReadOptions
 from loganalyzer.ingest.tensorboard import reader as tensorboard
-from loganalyzer.ingest.text import hf_trainer, jsonl, keras_csv, keras_json
+from loganalyzer.ingest.text import (
+    console,
+    detectron2,
+    epoch_json,
+    hf_results,
+    hf_trainer,
+    jsonl,
+    keras_csv,
+    keras_json,
+    llama_factory,
+    mlflow,
+    mmengine,
+    sacred,
+    wandb_history,
+    yolov5_txt,
+)
 from loganalyzer.model.run import MetricKey, Run
 
-#: Text readers, asked in this order whether they recognise a file.
-TEXT_READERS: tuple[Reader, ...] = (hf_trainer, keras_json, jsonl, keras_csv)
+#: Text readers, asked in this order whether they recognise a file: trainer-specific shapes
+#: first, the general JSON Lines and CSV readers last.
+TEXT_READERS: tuple[Reader, ...] = (
+    hf_trainer,
+    hf_results,
+    sacred,
+    keras_json,
+    detectron2,
+    mmengine,
+    epoch_json,
+    llama_factory,
+    wandb_history,
+    jsonl,
+    yolov5_txt,
+    keras_csv,
+    console,
+)
+
+#: Readers whose run is a directory (asked about every directory discovery walks into).
+DIRECTORY_READERS: tuple[DirectoryReader, ...] = (mlflow, sacred)
 
 #: Reading options when the caller gives none.
 DEFAULT_READ_OPTIONS = ReadOptions()
@@ -35,6 +70,16 @@ READERS: dict[str, Reader] = {
     keras_json.FORMAT: keras_json,
     jsonl.FORMAT: jsonl,
     keras_csv.FORMAT: keras_csv,
+    hf_results.FORMAT: hf_results,
+    sacred.FORMAT: sacred,
+    mlflow.FORMAT: mlflow,
+    detectron2.FORMAT: detectron2,
+    mmengine.FORMAT: mmengine,
+    epoch_json.FORMAT: epoch_json,
+    llama_factory.FORMAT: llama_factory,
+    wandb_history.FORMAT: wandb_history,
+    yolov5_txt.FORMAT: yolov5_txt,
+    console.FORMAT: console,
 }
 
 
@@ -53,8 +98,18 @@ def read_source(
     overrides: Mapping[str, MetricKey] | None = None,
 ) -> list[Run]:
     """Read one discovered source into its run(s)."""
-    reader = READERS[source.format]
+    reader = READERS.get(source.format) or _plugin_readers()[source.format]
     return [build_run(parts, overrides) for parts in reader.read(source, options)]
+
+
+def installed_plugins() -> plugins.Plugins:
+    """Readers installed through the ``loganalyzer.readers`` entry-point group (loaded once)."""
+    return plugins.installed(frozenset(READERS))
+
+
+def _plugin_readers() -> dict[str, Reader]:
+    """Installed third-party readers by FORMAT."""
+    return {str(reader.FORMAT): reader for reader in installed_plugins().text_readers}
 
 
 def load_runs(
@@ -67,9 +122,15 @@ def load_runs(
     A source that fails to read becomes an error and the others are still
     read, so one bad file never hides the rest of an audit.
     """
-    found = discover(paths, TEXT_READERS, tensorboard)
+    extra = installed_plugins()
+    found = discover(
+        paths,
+        (*extra.text_readers, *TEXT_READERS),
+        tensorboard,
+        (*extra.directory_readers, *DIRECTORY_READERS),
+    )
     runs: list[Run] = []
-    errors = list(found.errors)
+    errors = [*extra.errors, *found.errors]
     for source in found.sources:
         try:
             runs.extend(read_source(source, options, overrides))
@@ -77,8 +138,37 @@ def load_runs(
             errors.append(exc)
         except OSError as exc:
             errors.append(InputError(source.name, f"cannot read: {exc.strerror or exc}"))
+    runs = _attach_results_files(runs)
     runs.sort(key=lambda run: run.name)
     return LoadResult(tuple(runs), tuple(errors), found.passed_over)
+
+
+def _attach_results_files(runs: list[Run]) -> list[Run]:
+    """Fold Hugging Face ``*_results.json`` metadata into the run read from the same directory.
+
+    They summarise a run (see :mod:`loganalyzer.ingest.text.hf_results`); on
+    their own they have no curve. With no such run next to them they stay a
+    run without series, so ``inspect`` still shows what they hold.
+    """
+    summaries = [run for run in runs if run.format == hf_results.FORMAT]
+    if not summaries:
+        return runs
+    others = [run for run in runs if run.format != hf_results.FORMAT]
+    by_directory: dict[str, int] = {}
+    for position, run in enumerate(others):
+        if run.sources:
+            by_directory.setdefault(os.path.dirname(run.sources[0]), position)
+    kept = []
+    for summary in summaries:
+        owner = by_directory.get(os.path.dirname(summary.sources[0])) if summary.sources else None
+        if owner is None:
+            kept.append(summary)
+            continue
+        run = others[owner]
+        merged = dict(run.metadata.get("hf_results", {}))
+        merged.update(summary.metadata.get("hf_results", {}))
+        others[owner] = dataclasses.replace(run, metadata={**run.metadata, "hf_results": merged})
+    return others + kept
 
 
 __all__ = [

@@ -51,6 +51,9 @@ class RunParts:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     position_unit: PositionUnit = PositionUnit.NONE
+    #: What the reader knows a raw name means in its format (DeiT's ``test_loss`` is measured on the
+    #: validation set; a headerless YOLOv5 column). The user's ``--map`` still wins.
+    key_overrides: dict[str, MetricKey] = field(default_factory=dict)
 
 
 def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None) -> Run:
@@ -58,11 +61,13 @@ def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None)
 
     Also, the same for every format: columns that hold one setting for the
     whole run (``epochs``, ``neurons``, ``aug.cutmix``) become metadata, not
-    metrics; a time column that runs like a clock is marked as one (its increments are the epoch
-    durations), see :mod:`loganalyzer.ingest.timecolumns`.
+    metrics; a time column that runs like a clock is marked as one (its
+    increments are the epoch durations), see :mod:`loganalyzer.ingest.timecolumns`.
     """
     diagnostics = list(parts.diagnostics)
     metadata = dict(parts.metadata)
+    if parts.key_overrides:
+        overrides = {**parts.key_overrides, **(overrides or {})}
     kept_pieces = _settings_to_metadata(parts.series, overrides, metadata, diagnostics, parts.name)
     merged = _merge_pieces(kept_pieces)
     keyed = _assign_keys(merged, overrides, diagnostics, parts.name, parts.format)
@@ -240,7 +245,9 @@ def _total_losses(series: list[Series], diagnostics: list[Diagnostic], run_name:
         terms = [
             s
             for s in series
-            if s.key.split == split and s.key.quantity != Quantity.LOSS and s.key.quantity.endswith("loss")
+            if s.key.split == split
+            and s.key.quantity != Quantity.LOSS
+            and naming.normalise(s.key.quantity).endswith("loss")
         ]
         if not terms or any(not np.array_equal(t.step, terms[0].step) for t in terms[1:]):
             continue

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from loganalyzer.errors import InputError, UnrecognisedInput
 from loganalyzer.ingest import naming
@@ -70,6 +71,7 @@ def discover(
     paths: Sequence[str | os.PathLike[str]],
     text_readers: Sequence[Reader],
     event_reader: Reader | None = None,
+    directory_readers: Sequence[DirectoryReader] = (),
 ) -> Discovery:
     """Walk ``paths`` and return one source per run, sorted by run name.
 
@@ -89,7 +91,7 @@ def discover(
         if not path.exists():
             errors.append(InputError(label, "no such file or directory"))
         elif path.is_dir():
-            found_here = _walk_directory(path, label, text_readers, passed_over)
+            found_here = _walk_directory(path, label, text_readers, passed_over, directory_readers)
             if not found_here:
                 # Pointing CI at the wrong directory must not pass silently.
                 errors.append(InputError(label, "no training logs found in this directory"))
@@ -140,7 +142,11 @@ def _event_file_owner(label: str, path: Path) -> tuple[str, Split | None]:
 
 
 def _walk_directory(
-    root: Path, label: str, text_readers: Sequence[Reader], passed_over: list[str]
+    root: Path,
+    label: str,
+    text_readers: Sequence[Reader],
+    passed_over: list[str],
+    directory_readers: Sequence[DirectoryReader] = (),
 ) -> list[LogSource]:
     """Every run below ``root``: event-file runs grouped by directory, text logs per file."""
     event_dirs: dict[Path, list[Path]] = {}
@@ -148,6 +154,11 @@ def _walk_directory(
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         here = Path(dirpath)
+        claimed = _directory_format(here, directory_readers)
+        if claimed is not None:
+            sources.append(LogSource(_label(root, label, here), claimed, (here,), (None,)))
+            dirnames[:] = []
+            continue
         for filename in sorted(filenames):
             path = here / filename
             if is_event_file(path):
@@ -222,6 +233,33 @@ def _label(root: Path, label: str, path: Path) -> str:
     if path == root:
         return label
     return (Path(label) / path.relative_to(root)).as_posix()
+
+
+# --- directory formats (MLflow run directories, Sacred run directories) -------------------------
+
+
+class DirectoryReader(Protocol):
+    """A reader whose run is a directory of files (one file per metric, or metrics next to config)."""
+
+    FORMAT: str
+
+    def sniff_directory(self, path: Path) -> bool:
+        """Whether the directory ``path`` is one run of this format (judged from a few names)."""
+        ...
+
+
+def _directory_format(directory: Path, readers: Sequence[DirectoryReader]) -> str | None:
+    """The FORMAT of the first directory reader that claims ``directory`` as a run, or None."""
+    for reader in readers:
+        try:
+            if reader.sniff_directory(directory):
+                return str(reader.FORMAT)
+        except OSError:
+            continue
+    return None
+
+
+# -------------------------------------------------------------------------------------------------
 
 
 def _mentions_loss(path: Path) -> bool:

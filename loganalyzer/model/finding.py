@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from loganalyzer.errors import InputError
 from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic
 from loganalyzer.model.severity import Severity as Severity  # re-exported: findings carry one
 
 #: A JSON-native scalar that evidence may carry.
@@ -190,20 +192,7 @@ class RunInfo:
     sources: tuple[str, ...]
     metrics: tuple[str, ...]
     points: int
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    """An input path that could not be read at all.
-
-    ``kind`` is ``unreadable`` (missing, unreadable, corrupt beyond use) or
-    ``unrecognised`` (a readable file that is not a training log).
-    """
-
-    path: str
-    message: str
-    kind: str = "unreadable"
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,7 +209,7 @@ class Analysis:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     rule_errors: tuple[RuleError, ...] = ()
-    input_errors: tuple[InputProblem, ...] = ()
+    input_errors: tuple[InputError, ...] = ()
     rules: tuple[RuleSpec, ...] = field(default=())
     remedies: Mapping[str, RemedySpec] = field(default_factory=dict)
     passed_over: tuple[str, ...] = ()

@@ -87,7 +87,22 @@ class RulePack:
 
     def rule(self, code: str) -> RuleSpec:
         """The rule with ``code`` (KeyError if absent)."""
+        found = self.lookup(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+    def lookup(self, label: str) -> RuleSpec | None:
+        """The rule a user means by ``label``: its code (any case), its name or an old name (alias).
+
+        The one place where a rule is found by what people type, for the
+        config's ``[rules.X]`` tables, ``explain`` and the API alike.
+        """
         for rule in self.rules:
-            if rule.code == code:
+            if label.upper() == rule.code or label in (rule.name, *rule.aliases):
                 return rule
-        raise KeyError(code)
+        return None
+
+    def labels(self) -> list[str]:
+        """Every code and name, for "did you mean" suggestions."""
+        return sorted(label for rule in self.rules for label in (rule.code, rule.name))

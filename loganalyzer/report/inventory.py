@@ -16,6 +16,7 @@ import numpy as np
 
 from loganalyzer import __version__
 from loganalyzer.errors import InputError
+from loganalyzer.model.jsonvalue import json_value
 from loganalyzer.model.run import Run, Series
 
 #: Version of the JSON document layout, bumped on incompatible change.
@@ -53,7 +54,7 @@ def run_summary(run: Run) -> dict[str, Any]:
         "sources": list(run.sources),
         "points": run.point_count,
         "series": [series_summary(s) for s in sorted(run.series, key=lambda s: s.key)],
-        "metadata": _json_safe(dict(run.metadata)),
+        "metadata": json_value(dict(run.metadata)),
         "diagnostics": [d.to_dict() for d in run.diagnostics],
     }
 
@@ -102,18 +103,3 @@ def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
         summary += f", {len(errors)} input error" + ("s" if len(errors) != 1 else "")
     lines.append(summary)
     return "\n".join(lines) + "\n"
-
-
-def _json_safe(value: Any) -> Any:
-    """Metadata as strict JSON: non-finite floats become strings, NumPy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

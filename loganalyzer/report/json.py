@@ -43,7 +43,7 @@ def to_document(analysis: Analysis, options: RenderOptions | None = None) -> dic
                 "sources": list(run.sources),
                 "metrics": list(run.metrics),
                 "points": run.points,
-                "diagnostics": [dict(d) for d in run.diagnostics],
+                "diagnostics": [d.to_dict() for d in run.diagnostics],
             }
             for run in sorted(analysis.runs, key=lambda r: r.name)
         ],

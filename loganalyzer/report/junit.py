@@ -83,7 +83,7 @@ def _run_suite(run: str, analysis: Analysis, names: dict[str, str]) -> ET.Elemen
             ET.SubElement(properties, "property", name="source", value=xml_safe(posix_path(source)))
     suite.extend(cases)
     if info is not None and info.diagnostics:
-        notes = [f"{d.get('source')}: {d.get('code')}: {d.get('message')}" for d in info.diagnostics]
+        notes = [f"{d.source}: {d.code}: {d.message}" for d in info.diagnostics]
         ET.SubElement(suite, "system-err").text = xml_safe("\n".join(notes))
     return suite
 

@@ -35,6 +35,7 @@ from urllib.parse import quote
 from loganalyzer import REPOSITORY_URL, RULES_DOC_URL
 from loganalyzer.model.finding import Analysis, Finding, Severity
 from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic, PositionUnit
 from loganalyzer.report._common import code_fence, fingerprints, ordered
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -184,19 +185,19 @@ def _invocation(
     return invocation
 
 
-def _diagnostic(run: str, note: Mapping[str, Any], artifacts: Mapping[str, int]) -> dict[str, Any]:
+def _diagnostic(run: str, note: Diagnostic, artifacts: Mapping[str, int]) -> dict[str, Any]:
     """Return one reading note (truncated record, bad row...) as a warning notification."""
-    source = str(note.get("source", run))
+    source = note.source or run
     physical: dict[str, Any] = {"artifactLocation": artifact_location(source, artifacts.get(source))}
     properties: dict[str, Any] = {"run": run}
-    if note.get("position") is not None and note.get("unit") == "line":
-        physical["region"] = {"startLine": note["position"]}
-    elif note.get("position") is not None and note.get("unit") == "byte":
-        properties["byteOffset"] = note["position"]
+    if note.position is not None and note.unit is PositionUnit.LINE:
+        physical["region"] = {"startLine": note.position}
+    elif note.position is not None and note.unit is PositionUnit.BYTE:
+        properties["byteOffset"] = note.position
     return {
         "level": "warning",
-        "descriptor": {"id": str(note.get("code", "diagnostic"))},
-        "message": {"text": str(note.get("message", ""))},
+        "descriptor": {"id": note.code},
+        "message": {"text": note.message},
         "locations": [{"physicalLocation": physical}],
         "properties": properties,
     }

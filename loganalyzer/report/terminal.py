@@ -89,12 +89,10 @@ def _verbose_lines(name: str, analysis: Analysis, info: RunInfo | None, paint: P
         rule = f"{skip.rule} {names[skip.rule]}" if skip.rule in names else skip.rule
         lines.append(_labelled(paint, "skipped", ("dim",), f"{rule}: {skip.reason}"))
     for note in info.diagnostics if info is not None else ():
-        where = str(note.get("source", ""))
-        if note.get("position") is not None:
-            where += f" ({note.get('unit', 'position')} {note['position']})"
-        lines.append(
-            _labelled(paint, "note", ("dim",), f"{note.get('code')}: {note.get('message')} [{where}]")
-        )
+        where = note.source
+        if note.position is not None:
+            where += f" ({note.unit.value} {note.position})"
+        lines.append(_labelled(paint, "note", ("dim",), f"{note.code}: {note.message} [{where}]"))
     return lines
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from loganalyzer.cli import CheckFormat
+from loganalyzer.report import REPORTERS
 from tests.cli.helpers import (
     CONSOLE_SCRIPT,
     DIVERGE_CSV,
@@ -51,7 +51,7 @@ def test_findings_exit_1_and_name_the_rule() -> None:
     outcome = invoke("check", OVERFIT_CSV)
     assert outcome.exit_code == 1, outcome.output
     assert "OF001" in outcome.stdout
-    assert "overfitting" in outcome.stdout
+    assert "rising-validation-loss" in outcome.stdout
 
 
 def test_fail_on_error_passes_a_warning_only_run_but_still_reports_it() -> None:
@@ -295,7 +295,7 @@ def test_json_findings_name_canonical_and_raw_metric_of_a_tensorboard_run() -> N
     assert finding["remedies"] and {"id", "title", "detail"} <= set(finding["remedies"][0])
 
 
-@pytest.mark.parametrize("output_format", [f.value for f in CheckFormat])
+@pytest.mark.parametrize("output_format", list(REPORTERS))
 def test_every_format_reports_the_finding_and_keeps_the_exit_code(output_format: str) -> None:
     outcome = invoke("check", "--format", output_format, "--select", "OF001", OVERFIT_CSV)
     assert outcome.exit_code == 1, outcome.output

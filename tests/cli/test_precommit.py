@@ -161,7 +161,7 @@ def test_try_repo_hook_fails_on_an_overfitting_run(hook_repo: Path, tmp_path: Pa
     assert code != 0, output
     assert re.search(r"^loganalyzer\.+Failed$", output, re.M), output
     assert "- exit code: 1" in output
-    assert "OF001" in output and "overfitting" in output
+    assert "OF001" in output and "rising-validation-loss" in output
     assert "runs/exp1/training.log" in output
 
 

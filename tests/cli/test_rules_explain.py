@@ -47,7 +47,7 @@ def test_rules_json_parses_and_matches_the_pack() -> None:
     assert {r["category"] for r in rules} >= CONTRACT_CATEGORIES
 
 
-@pytest.mark.parametrize("reference", ["OF001", "overfitting"])
+@pytest.mark.parametrize("reference", ["OF001", "rising-validation-loss", "of001"])
 def test_explain_shows_parameters_with_defaults_and_remedies_with_snippets(reference: str) -> None:
     outcome = invoke("explain", reference)
     assert outcome.exit_code == 0, outcome.output
@@ -106,9 +106,31 @@ def test_explain_with_a_broken_config_is_exit_2(tmp_path: Path) -> None:
     ("reference", "needles"),
     [
         pytest.param("NOPE", ["'NOPE'", "loganalyzer rules"], id="unknown"),
-        pytest.param("overfit", ["'overfit'", "did you mean 'overfitting'"], id="close-name"),
+        pytest.param(
+            "rising-validation",
+            ["'rising-validation'", "did you mean 'rising-validation-loss'"],
+            id="close-name",
+        ),
+        pytest.param("overfit", ["'overfit'", "did you mean 'overfitting'"], id="close-category"),
         pytest.param("OF01", ["'OF01'", "did you mean 'OF001'"], id="close-code"),
     ],
 )
 def test_explain_unknown_rule_is_exit_2_with_a_suggestion(reference: str, needles: list[str]) -> None:
     assert_usage_error(invoke("explain", reference), *needles)
+
+
+def test_explain_a_category_explains_each_of_its_rules() -> None:
+    """``overfitting`` means the category in ``--select``; ``explain`` reads the word the same way."""
+    text = invoke("explain", "overfitting").stdout
+    expected = [f"# {r.name} ({r.code})" for r in PACK.rules if r.category == "overfitting"]
+    found = [line for line in text.splitlines() if line in expected]
+    assert found == expected and len(expected) >= 2
+
+
+def test_an_old_rule_name_still_works_in_the_config(tmp_path: Path) -> None:
+    """Renamed rules keep their old names as aliases, so existing ``[rules.<old-name>]`` tables load."""
+    (tmp_path / "loganalyzer.toml").write_text(
+        "[rules.memory-growth]\nseverity = 'error'\n", encoding="utf-8"
+    )
+    outcome = invoke("explain", "--config", str(tmp_path / "loganalyzer.toml"), "MG001")
+    assert outcome.exit_code == 0, outcome.output

@@ -11,10 +11,10 @@ read from ``rules/``) so the golden files only change when a reporter does.
 
 from __future__ import annotations
 
+from loganalyzer.errors import InputError
 from loganalyzer.model.finding import (
     Analysis,
     Finding,
-    InputProblem,
     Location,
     Remedy,
     RuleError,
@@ -23,6 +23,7 @@ from loganalyzer.model.finding import (
     Skipped,
 )
 from loganalyzer.model.rule import RemedySpec, RuleSpec
+from loganalyzer.model.run import Diagnostic, PositionUnit
 
 CSV_RUN = "runs/exp1/history.csv"
 TB_RUN = "runs/tb-run"
@@ -182,13 +183,13 @@ def mixed() -> Analysis:
             ("train.loss", "validation.loss"),
             4000,
             diagnostics=(
-                {
-                    "source": TB_VALIDATION,
-                    "code": "truncated-record",
-                    "message": "the last record is cut short; the file was still being written",
-                    "position": 65536,
-                    "unit": "byte",
-                },
+                Diagnostic(
+                    TB_VALIDATION,
+                    "truncated-record",
+                    "the last record is cut short; the file was still being written",
+                    65536,
+                    PositionUnit.BYTE,
+                ),
             ),
         ),
     )
@@ -285,8 +286,8 @@ def troubled() -> Analysis:
             RuleError(ABSOLUTE_RUN, "DV001", "ValueError: bad value '\x00\x1b[31m' at <step 3> & more"),
         ),
         input_errors=(
-            InputProblem("logs/broken.csv", "not a recognised training log (expected a CSV header)"),
-            InputProblem("missing", "no such file or directory"),
+            InputError("logs/broken.csv", "not a recognised training log (expected a CSV header)"),
+            InputError("missing", "no such file or directory"),
         ),
     )
 

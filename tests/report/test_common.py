@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from loganalyzer.model.finding import Analysis, InputProblem, Location
+from loganalyzer.errors import InputError
+from loganalyzer.model.finding import Analysis, Location
 from loganalyzer.report import _common
 from tests.report import analyses
 
@@ -65,7 +66,7 @@ def test_summary_sentences() -> None:
     )
     assert _common.summary_sentence(analyses.clean()) == "All checks passed (1 run checked)."
     assert _common.summary_sentence(Analysis(runs=(), findings=())) == "No runs checked."
-    unreadable = Analysis(runs=(), findings=(), input_errors=(InputProblem("x", "gone"),))
+    unreadable = Analysis(runs=(), findings=(), input_errors=(InputError("x", "gone"),))
     assert _common.summary_sentence(unreadable) == "No runs checked. 1 input could not be read."
 
 

@@ -40,8 +40,7 @@ import numpy as np
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RunParts
 from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
-from loganalyzer.ingest.text import outline, vocab
-from loganalyzer.ingest.text.clock import parse_clock
+from loganalyzer.ingest.text import outline, shapes, vocab
 from loganalyzer.ingest.text.files import ends_with_terminator, physical_lines, read_text
 from loganalyzer.ingest.text.table import MISSING_TOKENS, Column, IndexKind, Table, to_run_parts
 from loganalyzer.model.run import Diagnostic, PositionUnit
@@ -125,6 +124,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     diagnostics: list[Diagnostic] = []
     blocks = _parse_blocks(text, source.name, str(path), diagnostics)
     table, metadata = _assemble(blocks, str(path), diagnostics)
+    metadata.update(shapes.normalise(table, str(path), diagnostics))
     dialect = _dialect(blocks[0].header) if blocks else FORMAT
     return to_run_parts(source, dialect, table, diagnostics=diagnostics, metadata=metadata)
 
@@ -137,6 +137,9 @@ def _dialect(header: list[str]) -> str:
     columns; anything else is read as a Keras CSVLogger/History table.
     """
     names = [name.strip() for name in header]
+    known = shapes.dialect(names)
+    if known is not None:
+        return known
     if _is_ultralytics(names) or any(name.startswith("metrics/") for name in names):
         return "ultralytics-csv"
     if "epoch" in names and "step" in names:
@@ -426,14 +429,10 @@ def _numbers(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         try:
             values[position] = float(cell)
         except ValueError:
-            seconds = parse_clock(cell)  # fastai's epoch time, ``01:23``
-            if seconds is not None:
-                values[position] = seconds
-            elif _DECIMAL_COMMA.fullmatch(cell):
-                values[position] = float(cell.replace(",", "."))
-            else:
+            if not _DECIMAL_COMMA.fullmatch(cell):
                 bad.append(position)
                 continue
+            values[position] = float(cell.replace(",", "."))
         present[position] = True
     return values, present, bad
 

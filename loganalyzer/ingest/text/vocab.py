@@ -9,7 +9,8 @@ show either
 
 * an index plus at least one metric (``epoch,loss``; Lightning ``step,train_acc``),
 * a metric that names its split (``val_loss``, ``train/box_loss``, ``eval_wer``), or
-* two metrics of which one is a loss (``loss,accuracy`` from ``to_csv(index=False)``).
+* two metrics of which one is a loss (``loss,accuracy`` from ``to_csv(index=False)``), or
+* an epoch counter and a per-epoch duration (``epoch,epoch_time``: only the time rules apply).
 
 so that a data set with a single ``loss`` column (Kaggle's Allstate claims)
 is still not a log. The same test serves CSV headers and JSON Lines keys. A
@@ -23,7 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from loganalyzer.ingest.naming import SPLIT_WORDS
+from loganalyzer.ingest.naming import SPLIT_WORDS, canonical_quantity
+from loganalyzer.model.run import Quantity
 
 #: Names (lower case, stripped) of the epoch counter column or key.
 EPOCH_NAMES = frozenset({"epoch"})
@@ -84,13 +86,19 @@ def looks_like_training_log(names: Iterable[str], *, has_index: bool = False) ->
     no name of its own (the blank first cell of a pandas ``to_csv`` header).
     """
     metrics: list[str] = []
+    epoch_counter = duration = False
     for name in names:
-        if index_kind(name) is not None:
+        kind = index_kind(name)
+        if kind is not None:
             has_index = True
+            epoch_counter = epoch_counter or kind == "epoch"
         elif is_metric_name(name):
             metrics.append(name)
+        elif canonical_quantity(name) == Quantity.EPOCH_TIME:
+            # A run whose loss was not logged can still be judged on its epoch times.
+            duration = True
     if not metrics:
-        return False
+        return epoch_counter and duration
     if has_index or any(names_split(m) for m in metrics):
         return True
     return len(metrics) >= 2 and any("loss" in m.lower() for m in metrics)

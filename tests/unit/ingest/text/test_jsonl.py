@@ -143,13 +143,14 @@ def test_ndjson_extension_and_any_name(tmp_path: Path) -> None:
 
 
 def test_detectron2_metrics_json_is_json_lines(tmp_path: Path) -> None:
-    # detectron2 writes one object per line into metrics.json, with "iteration" as the counter.
+    # detectron2 writes one object per line into metrics.json, with "iteration" as the counter;
+    # its own reader (ingest.text.detectron2) reads it like any JSON Lines log.
     text = lines_of(
         {"data_time": 0.01, "iteration": 19, "loss_box_reg": 0.5, "lr": 0.0002, "total_loss": 1.5},
         {"data_time": 0.02, "iteration": 39, "loss_box_reg": 0.4, "lr": 0.0004, "total_loss": 1.25},
     )
     run = load_one(write(tmp_path, "metrics.json", text))
-    assert run.format == "jsonl"
+    assert run.format == "detectron2"
     loss = run.get("train.loss")
     assert loss is not None and loss.raw_name == "total_loss"
     assert loss.step.tolist() == [19, 39] and loss.value.tolist() == [1.5, 1.25]
