@@ -220,5 +220,5 @@ def test_try_repo_on_a_commit_that_changes_only_the_validation_file_judges_the_w
     code, output = pre_commit(tmp_path / "pre-commit-home", project, *args)
     assert code != 0, output
     assert re.search(r"^loganalyzer\.+Failed$", output, re.M), output
-    assert "OF001" in output and "overfitting" in output
+    assert "OF001" in output and "rising-validation-loss" in output
     assert re.search(r"^logs\s+\(tensorboard, \d+ points\)", output, re.M), output
