@@ -42,6 +42,12 @@ SCRIPT_NAMES = frozenset(
 #: Snippets that download weights at run time: parsed and linted, never executed.
 NEEDS_DOWNLOAD = frozenset({"pretrained-model"})
 
+#: Snippets run in a child process with a time limit: process-group set-up can block on a
+#: misconfigured network, and a test must fail then, not hang the suite.
+IN_A_CHILD = frozenset({"distributed-training"})
+
+REPO = Path(__file__).resolve().parents[2]
+
 REMEDIES = load_default_pack().remedies
 SNIPPETS = [(rid, framework) for rid in sorted(REMEDIES) for framework in ("keras", "pytorch")]
 
@@ -187,3 +193,26 @@ def test_pytorch_snippet_runs_on_a_toy_model(
         zeros = sum(int((w == 0).sum()) for w in weights)
         assert zeros >= 0.45 * sum(w.numel() for w in weights)  # the pruned half stayed zero
     assert "torch" in sys.modules
+
+
+def _run_in_a_child(remedy_id: str, tmp_path: Path) -> None:
+    """Run one snippet on the toy script in a fresh interpreter, failing after a time limit."""
+    import subprocess
+
+    program = (
+        "import sys; from pathlib import Path\n"
+        f"sys.path.insert(0, {os.fspath(REPO)!r})\n"
+        "from tests.pack.test_remedy_snippets import REMEDIES, _toy_script\n"
+        f"namespace = _toy_script(Path({os.fspath(tmp_path)!r}))\n"
+        f"exec(compile(REMEDIES[{remedy_id!r}].pytorch, '<{remedy_id}.pytorch>', 'exec'), namespace)\n"
+    )
+    environment = {**os.environ, "GLOO_SOCKET_IFNAME": "lo"}
+    completed = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
