@@ -11,10 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    from loganalyzer.api import analyze, audit, load_run, load_runs
+#: The distribution name to ``pip install`` (``loganalyzer`` on the index is another project);
+#: the import package and the command stay ``loganalyzer``.
+DISTRIBUTION = "loganalyzer-ml"
 
-__all__ = ["__version__", "analyze", "audit", "load_run", "load_runs"]
+#: Where the source and the rule docs live. This is the one place to change when the repository
+#: moves: SARIF ``informationUri``/``helpUri`` and the docs point here.
+REPOSITORY_URL = "https://github.com/loganalyzer-ml/loganalyzer"
+
+#: The rule reference generated from the pack (``docs/rules.md``); each rule has the anchor ``#<code>``.
+RULES_DOC_URL = REPOSITORY_URL + "/blob/main/docs/rules.md"
+
+if TYPE_CHECKING:
+    from loganalyzer.api import analyze, audit, check, load_run, load_runs
+
+__all__ = ["__version__", "analyze", "audit", "check", "load_run", "load_runs"]
 
 
 def __getattr__(name: str) -> Any:

@@ -3,7 +3,9 @@
 ``load_runs``/``load_run`` read logs into :class:`~loganalyzer.model.run.Run`
 objects; ``analyze`` reads (or takes) runs and applies the rule pack,
 returning an :class:`~loganalyzer.model.finding.Analysis`; ``audit`` does the
-same for many runs in parallel and returns an :class:`~loganalyzer.fleet.Audit`.
+same for many runs in parallel and returns an :class:`~loganalyzer.fleet.Audit`;
+``check`` is what ``loganalyzer check`` does (baselines, ``ignore_unknown``, the
+exit code), so a script gets exactly the CLI's answer.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loganalyzer import ingest
+from loganalyzer.engine import verdict
 from loganalyzer.engine.settings import Settings
 from loganalyzer.errors import ConfigError, InputError
+from loganalyzer.ingest import runroot
 from loganalyzer.ingest.source import ReadOptions
 from loganalyzer.model.finding import Analysis
 from loganalyzer.model.run import MetricKey, Run
@@ -42,6 +46,8 @@ def load_runs(
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    # An event file given alone (pre-commit passes changed files) is read with the rest of its run.
+    paths = runroot.with_whole_runs(paths)
     overrides = parse_name_map(name_map or {})
     options = ReadOptions(verify_data_crc=verify_data_crc)
     if max_bytes is not None:
@@ -88,17 +94,11 @@ def analyze(
     False when analysing many runs and only the findings matter.
     """
     from loganalyzer.detectors import DETECTORS
-    from loganalyzer.engine.config import settings_from_mapping
     from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.engine.runner import run_rules
 
     pack = load_default_pack()
-    if config is None:
-        settings = Settings()
-    elif isinstance(config, Settings):
-        settings = config
-    else:
-        settings = settings_from_mapping(config, pack, origin="config")
+    settings = _settings(config)
     items = [path_or_run] if isinstance(path_or_run, str | os.PathLike | Run) else list(path_or_run)
     runs = [item for item in items if isinstance(item, Run)]
     paths = [item for item in items if not isinstance(item, Run)]
@@ -111,6 +111,9 @@ def analyze(
         runs.extend(loaded.runs)
         problems.extend(loaded.errors)
         passed_over = loaded.passed_over
+    if settings.exclude:
+        runs = [run for run in runs if not settings.is_excluded(run.name)]
+        problems = [p for p in problems if not settings.is_excluded(p.path)]
     runs.sort(key=lambda run: run.name)
     analysis = run_rules(runs, pack, settings, DETECTORS, problems)
     if curves:
@@ -182,3 +185,76 @@ def _settings(config: Settings | Mapping[str, Any] | None) -> Settings:
     if isinstance(config, Settings):
         return config
     return settings_from_mapping(config, load_default_pack(), origin="config")
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """What ``loganalyzer check`` concludes, for the API and the CLI alike.
+
+    ``analysis`` is what to report (baselined findings removed, unrecognised
+    inputs dropped with ``ignore_unknown``); ``exit_code`` is 0, 1 or 2 as
+    documented; ``hidden`` counts findings a baseline hid; ``recorded`` is the
+    number written to ``write_baseline`` (None when none was asked for).
+    """
+
+    analysis: Analysis
+    exit_code: int
+    hidden: int = 0
+    recorded: int | None = None
+
+
+def check(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+    ignore_unknown: bool = False,
+    exit_zero: bool = False,
+    verify_data_crc: bool = True,
+    curves: bool = False,
+) -> CheckResult:
+    """Analyse ``paths`` as ``loganalyzer check`` does and decide its exit code.
+
+    ``baseline`` names a file from ``write_baseline``: its findings are
+    hidden. ``write_baseline`` records the current findings (before any
+    baseline is applied) and refuses to overwrite an input log.
+    ``ignore_unknown`` drops given files that are not training logs (the
+    pre-commit hook's wide file pattern). Raises
+    :class:`~loganalyzer.errors.LogAnalyzerError` (ConfigError) for a bad
+    configuration or baseline file; unreadable inputs are in the analysis.
+    ``curves`` keeps the downsampled series for the HTML format.
+    """
+    from loganalyzer.engine.baseline import apply_baseline, read_baseline
+    from loganalyzer.engine.baseline import write_baseline as record_baseline
+
+    settings = _settings(config)
+    known = read_baseline(baseline) if baseline else None
+    analysis = analyze(
+        paths if not isinstance(paths, str | os.PathLike) else [paths],
+        settings,
+        verify_data_crc=verify_data_crc,
+        curves=curves,
+    )
+    if ignore_unknown:
+        analysis = dataclasses.replace(
+            analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
+        )
+    recorded = None
+    if write_baseline:
+        refuse_to_overwrite_inputs(write_baseline, analysis)
+        recorded = record_baseline(analysis, write_baseline)
+    hidden = 0
+    if known is not None:
+        analysis, hidden = apply_baseline(analysis, known)
+    code = verdict.exit_code(analysis, settings.fail_on, exit_zero=exit_zero)
+    return CheckResult(analysis, code, hidden, recorded)
+
+
+def refuse_to_overwrite_inputs(target: str, analysis: Analysis) -> None:
+    """Inputs are read-only: raise ConfigError when ``target`` is one of the logs just read."""
+    if target == "-":
+        return
+    resolved = os.path.realpath(target)
+    if any(os.path.realpath(source) == resolved for run in analysis.runs for source in run.sources):
+        raise ConfigError(f"{target}: refusing to overwrite an input log")

@@ -9,11 +9,11 @@ traceback instead of hiding behind a vague message.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
+import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -32,6 +32,31 @@ T = TypeVar("T")
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+
+def _plain_help_types() -> None:
+    """Keep Typer's Rich help from showing Python types: no ``<bool>`` after a flag, no ``<list[str]>``.
+
+    Typer (0.2x) prints each parameter's Python type next to it; users of a
+    linter expect ``--verbose`` alone and ``PATH...``, as ruff and pytest show
+    them. Flags (``--help`` included, which no metavar reaches) and arguments
+    (named by their metavar already) get no type column; value options keep
+    their metavar. Guarded, so another Typer version only loses the polish.
+    """
+    option = getattr(getattr(typer, "core", None), "TyperOption", None)
+    argument = getattr(getattr(typer, "core", None), "TyperArgument", None)
+    if option is None or argument is None or not hasattr(option, "display_type_rich"):
+        return
+    shown = option.display_type_rich
+
+    def option_type(self: typer.core.TyperOption, ctx: object) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    option.display_type_rich = option_type
+    argument.display_type_rich = lambda self, ctx: None
+
+
+_plain_help_types()
 
 app = typer.Typer(
     name="loganalyzer",
@@ -80,13 +105,22 @@ def _root(
     """Find overfitting, underfitting, spikes, divergence, slow epochs and memory growth in training logs."""
 
 
+# Help text is rendered by Rich: a literal "[" must be written "\\[" or Rich takes it for markup and
+# drops it. Flags get an empty metavar (no "<bool>" column), value options a word in capitals, and
+# choices are listed in the help text, where they wrap between words (see tests/cli/test_help.py).
+FLAG = ""
+
 PathsArgument = Annotated[
-    list[str], typer.Argument(help="Log files or directories (searched recursively).", show_default=False)
+    list[str],
+    typer.Argument(
+        help="Log files or directories (searched recursively).", show_default=False, metavar="PATH"
+    ),
 ]
 VerifyCrcOption = Annotated[
     bool,
     typer.Option(
         "--verify-crc/--no-verify-crc",
+        metavar=FLAG,
         help="Check the data CRC of every TensorBoard record (about 10% of read time; length CRCs are always "
         "checked).",
     ),
@@ -95,8 +129,9 @@ ConfigOption = Annotated[
     str | None,
     typer.Option(
         "--config",
-        help="Configuration file (loganalyzer.toml, or a pyproject.toml with [tool.loganalyzer]); "
-        "default: the closest one found from the working directory upwards.",
+        metavar="FILE",
+        help="Configuration file: loganalyzer.toml, or a pyproject.toml with a \\[tool.loganalyzer] table. "
+        "Default: the closest one found from the working directory upwards.",
     ),
 ]
 MaxBytesOption = Annotated[
@@ -109,12 +144,32 @@ MaxBytesOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _choice(value: str, choices: Iterable[str], option: str) -> str:
+    """``value`` when it is one of ``choices``; else a one-line usage error naming the option.
+
+    Checked here rather than by Typer, whose error for an enum is a boxed
+    message prefixed with "Value error,".
+    """
+    allowed = [str(choice) for choice in choices]
+    if value not in allowed:
+        _fail(f"{option} {value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+def _choices_help(text: str, choices: Iterable[str]) -> str:
+    """``text`` followed by the choices in prose, where Rich wraps them between words."""
+    return f"{text} One of: {', '.join(str(choice) for choice in choices)}."
+
+
 NameMapOption = Annotated[
     list[str] | None,
     typer.Option(
         "--map",
-        metavar="RAW=SPLIT.QUANTITY",
-        help="Map a raw tag/column to a canonical metric (repeatable), e.g. --map my_xent=validation.loss.",
+        metavar="RAW=KEY",
+        help="Map a raw tag or column name to a canonical metric key (split.quantity; repeatable), e.g. "
+        "--map xent=validation.loss.",
     ),
 ]
 
@@ -123,8 +178,9 @@ NameMapOption = Annotated[
 def inspect(
     paths: PathsArgument,
     output_format: Annotated[
-        InspectFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = InspectFormat.TEXT,
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=_choices_help("Output format.", InspectFormat)),
+    ] = InspectFormat.TEXT.value,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
     max_bytes: MaxBytesOption = None,
@@ -137,8 +193,9 @@ def inspect(
     result = _guarded(
         lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map), max_bytes=limit)
     )
-    render = inventory.render_json if output_format is InspectFormat.JSON else inventory.render_text
-    typer.echo(render(result.runs, result.errors), nl=False)
+    json_output = _choice(output_format, InspectFormat, "--format") == InspectFormat.JSON
+    render = inventory.render_json if json_output else inventory.render_text
+    _write(render(result.runs, result.errors), None)
     _note_passed_over(result.passed_over, quiet=False)
     _report_input_errors(result.errors)
     raise typer.Exit(EXIT_ERROR if result.errors else EXIT_OK)
@@ -149,11 +206,22 @@ def export(
     paths: PathsArgument,
     output: Annotated[
         str,
-        typer.Option("--output", "-o", help="File to write ('-' for standard output).", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write ('-' for standard output).",
+            show_default=False,
+        ),
     ],
     table_format: Annotated[
-        ExportFormat | None,
-        typer.Option("--format", "-f", help="Table format; default from the output extension, else csv."),
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help=_choices_help("Table format; default from the output extension, else csv.", ExportFormat),
+        ),
     ] = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
@@ -163,13 +231,19 @@ def export(
     from loganalyzer import export as table
     from loganalyzer.api import load_runs
 
-    chosen = table_format or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
+    chosen = ExportFormat(_choice(table_format, ExportFormat, "--format")) if table_format else None
+    chosen = chosen or (ExportFormat.PARQUET if output.endswith(".parquet") else ExportFormat.CSV)
     limit = _parse_max_bytes(max_bytes)
     result = _guarded(
         lambda: load_runs(paths, verify_data_crc=verify_crc, name_map=_parse_map(name_map), max_bytes=limit)
     )
     _refuse_to_overwrite_inputs(output, [source for run in result.runs for source in run.sources])
-    _guarded(lambda: table.write(result.runs, output, chosen.value))
+    try:
+        _guarded(lambda: table.write(result.runs, output, chosen.value))
+        if output == "-":
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _closed_pipe()
     _report_input_errors(result.errors)
     if output != "-":
         points = sum(run.point_count for run in result.runs)
@@ -179,16 +253,23 @@ def export(
 
 @app.command()
 def check(
-    paths: PathsArgument,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Log files or directories (searched recursively); default: the current directory.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         str,
         typer.Option(
             "--format",
+            "--output-format",
             "-f",
             envvar="LOGANALYZER_FORMAT",
-            metavar="[" + "|".join(FORMATS) + "]",
-            callback=lambda ctx, param, value: _one_of(ctx, param, value, FORMATS),
-            help="Output format.",
+            metavar="FORMAT",
+            help=_choices_help("Output format (also LOGANALYZER_FORMAT).", FORMATS),
             rich_help_panel="Output",
         ),
     ] = "text",
@@ -196,66 +277,99 @@ def check(
         str | None,
         typer.Option(
             "--output",
+            "--output-file",
             "-o",
-            help="Write the report to this file instead of stdout.",
+            metavar="FILE",
+            help="Write the report to this file instead of stdout ('-' for stdout).",
             rich_help_panel="Output",
         ),
     ] = None,
     select: Annotated[
         str | None,
         typer.Option(
+            metavar="RULES",
             help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
             rich_help_panel="Rule selection",
         ),
     ] = None,
     extend_select: Annotated[
         str | None,
-        typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection"),
+        typer.Option(
+            metavar="RULES", help="Rules to run in addition to --select.", rich_help_panel="Rule selection"
+        ),
     ] = None,
     ignore: Annotated[
         str | None,
-        typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"),
+        typer.Option(
+            metavar="RULES", help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"
+        ),
     ] = None,
     fail_on: Annotated[
-        FailOn | None,
+        str | None,
         typer.Option(
-            help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"
+            metavar="SEVERITY",
+            help=_choices_help("Lowest severity that makes the exit code 1 \\[default: warning].", FailOn),
+            rich_help_panel="Exit",
         ),
     ] = None,
     exit_zero: Annotated[
         bool,
-        typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit"),
+        typer.Option(
+            "--exit-zero",
+            metavar=FLAG,
+            help="Exit 0 even when findings are reported.",
+            rich_help_panel="Exit",
+        ),
     ] = False,
     config: ConfigOption = None,
     baseline: Annotated[
         str | None,
         typer.Option(
-            help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"
+            metavar="FILE",
+            help="Report only findings not recorded in this baseline file.",
+            rich_help_panel="Baseline",
         ),
     ] = None,
     write_baseline: Annotated[
         str | None,
-        typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
+        typer.Option(
+            metavar="FILE",
+            help="Record the current findings in this baseline file.",
+            rich_help_panel="Baseline",
+        ),
     ] = None,
     statistics: Annotated[
         bool,
-        typer.Option("--statistics", help="Show a count of findings per rule.", rich_help_panel="Output"),
+        typer.Option(
+            "--statistics", metavar=FLAG, help="Show a count of findings per rule.", rich_help_panel="Output"
+        ),
     ] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="Also show rules skipped and why.", rich_help_panel="Output"),
+        typer.Option(
+            "--verbose", "-v", metavar=FLAG, help="Also show rules skipped and why.", rich_help_panel="Output"
+        ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print findings and errors only.", rich_help_panel="Output")
+        bool,
+        typer.Option(
+            "--quiet", "-q", metavar=FLAG, help="Print findings and errors only.", rich_help_panel="Output"
+        ),
     ] = False,
     no_color: Annotated[
         bool,
-        typer.Option("--no-color", help="Never use colour (also: NO_COLOR=1).", rich_help_panel="Output"),
+        typer.Option(
+            "--no-color",
+            metavar=FLAG,
+            help="Never use colour (also NO_COLOR or TERM=dumb; FORCE_COLOR forces it).",
+            rich_help_panel="Output",
+        ),
     ] = False,
     ignore_unknown: Annotated[
         bool,
         typer.Option(
             "--ignore-unknown",
+            metavar=FLAG,
             help="Skip given files that are not training logs instead of failing (for pre-commit).",
             rich_help_panel="Inputs",
         ),
@@ -268,57 +382,57 @@ def check(
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or input error.
     """
-    from loganalyzer.api import analyze
-    from loganalyzer.engine.baseline import apply_baseline, read_baseline
-    from loganalyzer.engine.baseline import write_baseline as record_baseline
+    from loganalyzer import api
     from loganalyzer.engine.config import load_settings
     from loganalyzer.engine.pack import load_default_pack
-    from loganalyzer.report import REPORTERS, RenderOptions
+    from loganalyzer.report import REPORTERS
 
     overrides: dict[str, object] = {}
     for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
         if value is not None:
             overrides[key] = value
+    chosen_format = _choice(output_format, FORMATS, "--format (or LOGANALYZER_FORMAT)")
     if fail_on is not None:
-        overrides["fail-on"] = fail_on.value
+        overrides["fail-on"] = _choice(fail_on, FailOn, "--fail-on")
     if name_map:
         overrides["metric-map"] = _parse_map(name_map)
     if max_bytes is not None:
         overrides["max-bytes"] = max_bytes
     pack = _guarded(load_default_pack)
     settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
-    known = _guarded(lambda: read_baseline(baseline)) if baseline else None
-    pictures = output_format == "html"
+    pictures = chosen_format == "html"
     if pictures:
         _require_charts()
-    analysis = _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc, curves=pictures))
-    if ignore_unknown:
-        analysis = dataclasses.replace(
-            analysis, input_errors=tuple(p for p in analysis.input_errors if p.kind != "unrecognised")
+    result = _guarded(
+        lambda: api.check(
+            paths or ["."],
+            settings,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            ignore_unknown=ignore_unknown,
+            exit_zero=exit_zero,
+            verify_data_crc=verify_crc,
+            curves=pictures,
         )
-    sources = [source for run in analysis.runs for source in run.sources]
-    for target in (output, write_baseline):
-        if target is not None:
-            _refuse_to_overwrite_inputs(target, sources)
-    if write_baseline:
-        count = _guarded(lambda: record_baseline(analysis, write_baseline))
-        typer.echo(f"loganalyzer: recorded {count} finding(s) in {write_baseline}", err=True)
-    if known is not None:
-        analysis, hidden = apply_baseline(analysis, known)
-        if hidden and not quiet:
-            typer.echo(f"loganalyzer: {hidden} finding(s) hidden by baseline {baseline}", err=True)
-    color = output in (None, "-") and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-    options = RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet)
-    _write(REPORTERS[output_format](analysis, options), output)
+    )
+    analysis = result.analysis
+    if output is not None:
+        _guarded(lambda: api.refuse_to_overwrite_inputs(output, analysis))
+    if result.recorded is not None:
+        typer.echo(f"loganalyzer: recorded {result.recorded} finding(s) in {write_baseline}", err=True)
+    if result.hidden and not quiet:
+        typer.echo(f"loganalyzer: {result.hidden} finding(s) hidden by baseline {baseline}", err=True)
+    to_terminal = output in (None, "-")
+    options = _render_options(
+        to_terminal, no_color=no_color, verbose=verbose, statistics=statistics, quiet=quiet
+    )
+    _write(REPORTERS[chosen_format](analysis, options), output, color=options.color)
     _note_passed_over(analysis.passed_over, quiet)
     for problem in analysis.input_errors:
         _error_line(f"{problem.path}: {problem.message}")
     for error in analysis.rule_errors:
         _error_line(f"rule {error.rule} failed on {error.run}: {error.message}")
-    if analysis.input_errors or analysis.rule_errors:
-        raise typer.Exit(EXIT_ERROR)
-    failing = any(f.severity >= settings.fail_on for f in analysis.findings)
-    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -663,15 +777,17 @@ def printable_line(text: str) -> str:
 @app.command("rules")
 def list_rules(
     output_format: Annotated[
-        InspectFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = InspectFormat.TEXT,
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=_choices_help("Output format.", InspectFormat)),
+    ] = InspectFormat.TEXT.value,
 ) -> None:
     """List every rule: code, name, category, default severity and summary."""
     from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.report import rulebook
 
     pack = _guarded(load_default_pack)
-    render = rulebook.rules_json if output_format is InspectFormat.JSON else rulebook.rules_table
+    json_output = _choice(output_format, InspectFormat, "--format") == InspectFormat.JSON
+    render = rulebook.rules_json if json_output else rulebook.rules_table
     typer.echo(render(pack.rules), nl=False)
 
 
@@ -708,22 +824,33 @@ def explain(
         typer.echo(("\n" if index else "") + rulebook.explain(spec, effective, pack.remedies), nl=False)
 
 
-def _one_of(ctx: typer.Context, param: typer.CallbackParam, value: str, choices: Mapping[str, object]) -> str:
-    """Check a choice against the registry that defines it (the registry is the one list of names).
+def _render_options(
+    to_terminal: bool, *, no_color: bool, verbose: bool, statistics: bool, quiet: bool
+) -> RenderOptions:
+    """Options for a report: colour and width follow the terminal and the colour conventions.
 
-    The error names where the value came from: the option, or its environment variable.
+    Colour as most command-line tools decide it: ``--no-color``, ``NO_COLOR``
+    (any value) or ``TERM=dumb`` turn it off; ``FORCE_COLOR`` (any value but
+    ``0``/empty) turns it on even into a pipe; otherwise it is on when stdout
+    is a terminal. Text wraps at the terminal's width (``COLUMNS`` wins).
     """
-    if value not in choices:
-        source = ctx.get_parameter_source(param.name or "")
-        where = param.envvar if source is not None and source.name == "ENVIRONMENT" else param.opts[0]
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=str(where))
-    return value
+    from loganalyzer.report import RenderOptions
+
+    force = os.environ.get("FORCE_COLOR", "") not in ("", "0")
+    banned = no_color or bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    color = to_terminal and not banned and (force or sys.stdout.isatty())
+    width = shutil.get_terminal_size((100, 24)).columns
+    return RenderOptions(verbose=verbose, color=color, statistics=statistics, quiet=quiet, width=width)
 
 
-def _write(text: str, output: str | None) -> None:
-    """Write a report to ``output`` or stdout."""
+def _write(text: str, output: str | None, *, color: bool = False) -> None:
+    """Write a report to ``output`` or stdout (``color``: keep escapes even into a pipe)."""
     if output is None or output == "-":
-        typer.echo(text, nl=False)
+        try:
+            typer.echo(text, nl=False, color=color or None)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _closed_pipe()
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
@@ -757,7 +884,7 @@ def _parse_map(entries: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:
+def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:  # for export
     """Inputs are read-only: never let an output file be a log that was just read."""
     if output == "-":
         return
@@ -802,6 +929,16 @@ def _note_passed_over(paths: tuple[str, ...], quiet: bool) -> None:
 def _report_input_errors(errors: object) -> None:
     for error in errors:  # type: ignore[attr-defined]
         _error_line(str(error))
+
+
+def _closed_pipe() -> NoReturn:
+    """The reader of our stdout went away (``| head``): end quietly with 0, as ``cat`` and ruff do.
+
+    What is still buffered can never be delivered, so stdout is pointed at
+    the null device before Python's final flush would complain about it.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(EXIT_OK)
 
 
 def _fail(message: str) -> NoReturn:

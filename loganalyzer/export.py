@@ -30,7 +30,7 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise ConfigError("Parquet export needs pyarrow: pip install 'loganalyzer[parquet]'") from None
+            raise ConfigError("Parquet export needs pyarrow: pip install 'loganalyzer-ml[parquet]'") from None
         if output == "-":
             raise ConfigError("Parquet cannot be written to standard output; give a file name with -o")
         for column in TEXT_COLUMNS:
@@ -44,5 +44,7 @@ def write(runs: Sequence[Run], output: str, table_format: str) -> None:
     target = sys.stdout if output == "-" else output
     try:
         frame.to_csv(target, index=False, float_format=None, lineterminator="\n")
+    except BrokenPipeError:
+        raise  # `export -o - | head`: the reader has all it wants; the CLI ends quietly
     except OSError as exc:
         raise ConfigError(f"{output}: cannot write: {exc.strerror or exc}") from None

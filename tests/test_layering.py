@@ -91,7 +91,9 @@ def test_imports_respect_the_layers(path: Path) -> None:
         top = module.split(".")[0]
         if top == "loganalyzer":
             parts = module.split(".")
-            target = parts[1] if len(parts) > 1 and parts[1] != "__version__" else "__init__"
+            # The package's own constants (__version__, REPOSITORY_URL ...) live in __init__.
+            constant = len(parts) > 1 and (parts[1] == "__version__" or parts[1].isupper())
+            target = parts[1] if len(parts) > 1 and not constant else "__init__"
             if target in ("_pack", "_rules"):
                 continue
             assert target == layer or target in ALLOWED[layer], (

@@ -22,3 +22,20 @@ def test_readme_rule_table_matches_the_pack() -> None:
     assert block.group(1).splitlines() == rules_table_rows(), (
         "README rule table is stale; replace it with:\n" + "\n".join(rules_table_rows())
     )
+
+
+def test_readme_example_is_the_real_output(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from loganalyzer.cli import app
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ loganalyzer (check [^\n]+)\n(.*?)```", readme, re.S)
+    assert block, "README.md lost its example"
+    monkeypatch.chdir(REPO)
+    for variable in ("NO_COLOR", "FORCE_COLOR", "LOGANALYZER_FORMAT"):
+        monkeypatch.delenv(variable, raising=False)
+    result = CliRunner().invoke(app, block.group(1).split(), env={"COLUMNS": "100"})
+    assert result.stdout == block.group(2), (
+        "README example is stale; paste the real output:\n" + result.stdout
+    )

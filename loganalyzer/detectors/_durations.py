@@ -162,20 +162,32 @@ def epoch_durations(run: Run, min_units: int) -> list[Durations]:
     points are summed (or averaged) into :data:`_BLOCKS` equal blocks.
     """
     explicit = [s for s in run.series if s.key.quantity == Quantity.EPOCH_TIME]
-    found = [d for d in (_from_values(s) for s in explicit) if d is not None and d.seconds.size >= min_units]
+    # Which time columns are clocks was decided from the data when the run was read.
+    clocks = run.metadata.get("cumulative_time_columns")
+    found = [
+        d
+        for d in (_from_values(s, None if clocks is None else s.raw_name in clocks) for s in explicit)
+        if d is not None and d.seconds.size >= min_units
+    ]
     if any(s.key.split in TRAIN_SPLITS for s in explicit):
         return found
     timed = _from_wall_time(run, min_units)
     return found + ([timed] if timed is not None else [])
 
 
-def _from_values(series: Series) -> Durations | None:
-    """Durations from an explicit time column: per-epoch values, or a clock to difference."""
+def _from_values(series: Series, is_clock: bool | None = None) -> Durations | None:
+    """Durations from an explicit time column: per-epoch values, or a clock to difference.
+
+    ``is_clock`` is ingest's verdict (``loganalyzer.ingest.timecolumns``); a run
+    built without one falls back to :func:`_is_cumulative`.
+    """
     keep = np.flatnonzero(np.isfinite(series.value) & (series.value >= 0))
     if keep.size < 2:
         return None
     values = series.value[keep]
-    if _is_cumulative(values, named_duration=bool(_DURATION_NAME.search(series.raw_name))):
+    if is_clock is None:
+        is_clock = _is_cumulative(values, named_duration=bool(_DURATION_NAME.search(series.raw_name)))
+    if is_clock:
         return _from_clock(series, keep, values, CLOCK_COLUMN)
     return _from_samples(series, keep, values)
 

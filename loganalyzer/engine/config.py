@@ -29,6 +29,7 @@ TOP_LEVEL_KEYS = {
     "extend-select": "list of selectors added to select",
     "ignore": "list of selectors to switch off",
     "per-path-ignores": "table: glob on the run path -> list of selectors",
+    "exclude": "list of globs on run paths (as shown in reports) that are not analysed at all",
     "fail-on": "lowest severity that makes the exit code 1: info, warning or error",
     "rules": "table per rule code or name: parameter values and severity",
     "metric-map": "table: raw tag/column name -> canonical metric such as validation.loss",
@@ -96,6 +97,12 @@ def settings_from_mapping(
     per_path = dict(base_settings.per_path_ignores)
     for pattern, selectors in _table(mapping, "per-path-ignores", origin).items():
         per_path[pattern] = _selector_list(selectors, f"per-path-ignores.{pattern!r}", pack, origin)
+    exclude = base_settings.exclude
+    if "exclude" in mapping:
+        globs = mapping["exclude"]
+        if not isinstance(globs, list) or not all(isinstance(g, str) and g for g in globs):
+            raise ConfigError(f"{origin}: exclude must be a list of globs such as ['runs/old/**']")
+        exclude = (*exclude, *globs)
     fail_on = base_settings.fail_on
     if "fail-on" in mapping:
         fail_on = _severity(mapping["fail-on"], "fail-on", origin)
@@ -128,6 +135,7 @@ def settings_from_mapping(
         ignore=ignore,
         layers=layers,
         per_path_ignores=per_path,
+        exclude=exclude,
         parameters=parameters,
         severities=severities,
         fail_on=fail_on,

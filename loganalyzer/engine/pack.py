@@ -17,7 +17,6 @@ checkout it is read from the repository's ``rules/`` directly.
 from __future__ import annotations
 
 import json
-import string
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -26,6 +25,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from loganalyzer.engine import wording
 from loganalyzer.errors import RulePackError
 from loganalyzer.model.finding import Detector, Severity
 from loganalyzer.model.rule import PROBLEM_CATEGORIES, ParameterSpec, RemedySpec, RulePack, RuleSpec
@@ -148,7 +148,7 @@ def _rule(document: Mapping[str, Any], filename: str) -> RuleSpec:
 
 
 #: Template fields the engine supplies for every finding, whatever the detector.
-TEMPLATE_CONTEXT_FIELDS = frozenset({"metric", "raw_metric", "run"})
+TEMPLATE_CONTEXT_FIELDS = wording.CONTEXT_FIELDS
 
 
 def _cross_check(
@@ -187,11 +187,9 @@ def _cross_check(
         if not jsonschema.Draft202012Validator(fragment).is_valid(parameter.default):
             raise RulePackError(f"{where}: default of parameter {parameter.name!r} violates its own schema")
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(rule.message) if name]
-    except ValueError as exc:
+        fields = wording.template_fields(rule.message)
+    except wording.TemplateError as exc:
         raise RulePackError(f"{where}: message template is malformed: {exc}") from None
-    if any(not name.isidentifier() for name in fields):
-        raise RulePackError(f"{where}: message template fields must be plain evidence names")
     declared = detectors[rule.detector].evidence_fields()
     if declared is not None:
         for name in fields:

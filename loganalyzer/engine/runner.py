@@ -10,11 +10,13 @@ other rule still runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from loganalyzer.engine import wording
 from loganalyzer.engine.settings import Settings
 from loganalyzer.errors import InputError
 from loganalyzer.model.finding import (
@@ -32,7 +34,7 @@ from loganalyzer.model.finding import (
 )
 from loganalyzer.model.jsonvalue import json_scalar
 from loganalyzer.model.rule import RulePack, RuleSpec
-from loganalyzer.model.run import MetricKey, PositionUnit, Run
+from loganalyzer.model.run import MetricKey, PositionUnit, Quantity, Run, Series
 
 
 def run_rules(
@@ -112,8 +114,11 @@ def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, setti
     series = run.get(MetricKey.parse(evidence.metric))
     raw_metric = series.raw_name if series is not None else evidence.metric
     values = {key: json_scalar(value) for key, value in evidence.values.items()}
-    fields = {"metric": evidence.metric, "raw_metric": raw_metric, "run": run.name, **values}
-    message = rule.message.format_map(_Readable(fields))
+    message = wording.render(
+        rule.message,
+        {**_context(run, evidence.metric, series), **values},
+        memory_unit=_memory_unit(series),
+    )
     location = _location(run, evidence)
     remedies = tuple(
         Remedy(remedy.id, remedy.title, remedy.rationale)
@@ -135,6 +140,46 @@ def _finding(rule: RuleSpec, run: Run, evidence: Evidence, pack: RulePack, setti
         remedies=remedies,
         location=location,
     )
+
+
+#: Words that say which split a raw name belongs to (a name without one is qualified in messages).
+_SPLIT_TOKENS = frozenset(
+    {"train", "training", "trn", "val", "valid", "validation", "eval", "evaluation", "test"}
+)
+
+
+def _context(run: Run, metric: str, series: Series | None) -> dict[str, Any]:
+    """The fields every template may use besides the evidence (see :data:`wording.CONTEXT_FIELDS`).
+
+    ``raw_metric`` is the name as the user wrote it; Keras writes ``epoch_loss``
+    in both ``train/`` and ``validation/``, so a raw name that does not say its
+    split gets it added (``epoch_loss (validation)``). ``axis`` is the word for
+    the series' step numbers: ``epoch`` when every point is one epoch (Keras
+    CSV, epoch-level TensorBoard tags), else ``step``.
+    """
+    if series is None:
+        return {"metric": metric, "raw_metric": metric, "run": run.name, "axis": "step", "per_step": False}
+    tokens = set(re.split(r"[^a-z]+", series.raw_name.lower()))
+    named = series.raw_name
+    if series.key.split.value not in ("train", "unknown") and not tokens & _SPLIT_TOKENS:
+        named = f"{series.raw_name} ({series.key.split.value})"
+    epoch_level = series.has_epochs and bool(np.array_equal(series.epoch, series.step.astype(np.float64)))
+    return {
+        "metric": metric,
+        "raw_metric": named,
+        "run": run.name,
+        "axis": "epoch" if epoch_level else "step",
+        "per_step": series.has_epochs and not epoch_level,
+    }
+
+
+def _memory_unit(series: Series | None) -> str | None:
+    """The unit of a memory series (from its raw name or magnitude), for ``{x:memory}`` fields."""
+    if series is None or series.key.quantity != Quantity.MEMORY:
+        return None
+    finite = series.value[np.isfinite(series.value)]
+    magnitude = float(np.max(np.abs(finite))) if finite.size else 0.0
+    return wording.memory_unit_of(series.raw_name, magnitude)
 
 
 def _location(run: Run, evidence: Evidence) -> Location:
@@ -164,16 +209,3 @@ def _run_info(run: Run) -> RunInfo:
         points=run.point_count,
         diagnostics=run.diagnostics,
     )
-
-
-class _Readable(dict[str, Any]):
-    """Format mapping that shows a missing (None) number as 'n/a' instead of failing."""
-
-    def __getitem__(self, key: str) -> Any:
-        value = super().__getitem__(key)
-        return _NotAvailable() if value is None else value
-
-
-class _NotAvailable:
-    def __format__(self, spec: str) -> str:
-        return "n/a"

@@ -77,6 +77,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     layers: tuple[SelectionLayer, ...] = ()
     per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severities: Mapping[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.WARNING
@@ -91,10 +92,14 @@ class Settings:
             selected = layer.decide(rule, selected)
         return selected
 
+    def is_excluded(self, path: str) -> bool:
+        """Whether ``path`` (a run name or an input path) matches an ``exclude`` glob."""
+        return any(path_matches(pattern, path) for pattern in self.exclude)
+
     def is_ignored_for(self, rule: RuleSpec, run_name: str) -> bool:
         """Whether a per-path ignore (glob on the run name) switches ``rule`` off for this run."""
         for pattern, selectors in self.per_path_ignores.items():
-            if _path_matches(pattern, run_name) and _best(selectors, rule) is not None:
+            if path_matches(pattern, run_name) and _best(selectors, rule) is not None:
                 return True
         return False
 
@@ -104,10 +109,25 @@ def _best(selectors: tuple[str, ...], rule: RuleSpec) -> int | None:
     return max(scores) if scores else None
 
 
-def _path_matches(pattern: str, run_name: str) -> bool:
-    """Glob match on the run name or any of its trailing path segments (``**/old/*``, ``*.csv``)."""
-    name = run_name.split("#", 1)[0]
-    if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(run_name, pattern):
-        return True
+def path_matches(pattern: str, run_name: str) -> bool:
+    """Whether a ``per-path-ignores``/``exclude`` glob matches a run.
+
+    The glob is matched against the run's name as reports show it: the path
+    as given on the command line (or found below it), with ``/`` separators,
+    no leading ``./`` and without the ``#2`` of an appended session; a
+    pattern also matches any trailing part of that path (``*.csv``,
+    ``old/**``). ``*`` may cross ``/`` (as ``fnmatch``), and ``dir/**``
+    matches the directory ``dir`` itself as well as everything inside it, so
+    ``runs/exp/**`` covers a TensorBoard run named ``runs/exp`` and each of
+    its files.
+    """
+    name = run_name.split("#", 1)[0].replace("\\", "/")
+    while name.startswith("./"):
+        name = name[2:]
+    pattern = pattern.replace("\\", "/").removeprefix("./")
+    patterns = [pattern]
+    if pattern.endswith("/**"):
+        patterns.append(pattern[:-3])
     parts = name.split("/")
-    return any(fnmatch.fnmatch("/".join(parts[i:]), pattern) for i in range(1, len(parts)))
+    candidates = ["/".join(parts[i:]) for i in range(len(parts))]
+    return any(fnmatch.fnmatch(c, p) for p in patterns for c in candidates)

@@ -104,7 +104,7 @@ class DaskExecutor:
             from dask.distributed import Client
         except ImportError:
             raise ConfigError(
-                "--executor dask needs loganalyzer[dask] (pip install 'loganalyzer[dask]')"
+                "--executor dask needs loganalyzer-ml[dask] (pip install 'loganalyzer-ml[dask]')"
             ) from None
         if client is None and not scheduler:
             raise ConfigError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from loganalyzer.ingest import naming
+from loganalyzer.ingest import naming, timecolumns
+from loganalyzer.ingest.text import vocab
 from loganalyzer.model.run import Diagnostic, MetricKey, PositionUnit, Quantity, Run, Series, Split
 
 
@@ -56,17 +57,25 @@ class RunParts:
 
 
 def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None) -> Run:
-    """Name, merge, order and de-duplicate ``parts`` into a Run."""
+    """Name, merge, order and de-duplicate ``parts`` into a Run.
+
+    Also, the same for every format: columns that hold one setting for the
+    whole run (``epochs``, ``neurons``, ``aug.cutmix``) become metadata, not
+    metrics; a time column that runs like a clock is marked as one (its
+    increments are the epoch durations), see :mod:`loganalyzer.ingest.timecolumns`.
+    """
     diagnostics = list(parts.diagnostics)
-    merged = _merge_pieces(parts.series)
+    metadata = dict(parts.metadata)
     if parts.key_overrides:
         overrides = {**parts.key_overrides, **(overrides or {})}
-    keyed = _assign_keys(merged, overrides, diagnostics, parts.name)
+    kept_pieces = _settings_to_metadata(parts.series, overrides, metadata, diagnostics, parts.name)
+    merged = _merge_pieces(kept_pieces)
+    keyed = _assign_keys(merged, overrides, diagnostics, parts.name, parts.format)
     series = []
     replaced: list[str] = []
     for key, (pieces, level) in sorted(keyed.items()):
         finished, count = _finish_series(key, pieces, level, parts, diagnostics)
-        series.append(finished)
+        series.append(timecolumns.classify(finished, metadata, diagnostics, parts.name))
         if count:
             replaced.append(f"{count} of {key}")
     if replaced:
@@ -86,7 +95,7 @@ def build_run(parts: RunParts, overrides: Mapping[str, MetricKey] | None = None)
         format=parts.format,
         sources=tuple(parts.sources),
         series=tuple(series),
-        metadata=dict(parts.metadata),
+        metadata=metadata,
         diagnostics=_bounded(diagnostics),
     )
 
@@ -126,6 +135,7 @@ def _assign_keys(
     overrides: Mapping[str, MetricKey] | None,
     diagnostics: list[Diagnostic],
     run_name: str,
+    run_format: str = "",
 ) -> dict[MetricKey, tuple[list[RawSeries], int]]:
     """Give each raw series a unique canonical key.
 
@@ -133,11 +143,33 @@ def _assign_keys(
     ``evaluation_loss_vs_iterations`` are both validation loss), the
     epoch-level name wins and the other keeps its raw name as its quantity,
     with a diagnostic, so nothing is silently merged or dropped.
+
+    A bare metric name means training in Keras (``accuracy`` next to
+    ``val_accuracy``). A text log that names its training loss explicitly
+    (``train_loss``, ``valid_loss``, ``accuracy``, ``top1``: fastai and many
+    hand-written loops) says the opposite: its bare metrics are computed on
+    the validation set. Learning rates, times and memory stay training-side.
     """
+    explicit_train = run_format != "tensorboard" and any(
+        hint is None
+        and naming.names_a_split(raw)
+        and naming.resolve(raw).key == MetricKey(Split.TRAIN, "loss")
+        for raw, hint in groups
+    )
     candidates: dict[MetricKey, list[tuple[int, str, tuple[str, Split | None]]]] = {}
     for group_id in groups:
         raw_name, hint = group_id
         resolved = naming.resolve(raw_name, hint, overrides)
+        if (
+            explicit_train
+            and hint is None
+            and resolved.level != naming.Level.OVERRIDE
+            and not naming.names_a_split(raw_name)
+            and vocab.is_metric_name(raw_name)
+            and resolved.key.split is Split.TRAIN
+            and resolved.key.quantity not in _TRAINING_SIDE
+        ):
+            resolved = naming.resolve(raw_name, hint, overrides, default_split=Split.VALIDATION)
         candidates.setdefault(resolved.key, []).append((resolved.level, raw_name, group_id))
 
     keyed: dict[MetricKey, tuple[list[RawSeries], int]] = {}
@@ -159,6 +191,63 @@ def _assign_keys(
                 )
             )
     return keyed
+
+
+#: Quantities that belong to training whatever a file's naming habit: a bare ``lr`` is never a
+#: validation metric.
+_TRAINING_SIDE = frozenset(
+    {Quantity.LOSS.value, Quantity.LEARNING_RATE.value, Quantity.EPOCH_TIME.value, Quantity.MEMORY.value}
+)
+
+#: A column must hold at least this many points to be called constant over the run.
+_MIN_CONSTANT_POINTS = 2
+
+
+def _settings_to_metadata(
+    pieces: Sequence[RawSeries],
+    overrides: Mapping[str, MetricKey] | None,
+    metadata: dict[str, Any],
+    diagnostics: list[Diagnostic],
+    run_name: str,
+) -> list[RawSeries]:
+    """Move columns that hold one setting for the whole run into ``metadata["settings"]``.
+
+    Hand-written loggers repeat their hyperparameters on every row
+    (``epochs``, ``neurons``, ``batch_size``, ``aug.cutmix``). Such a column
+    is constant over the run and its name is not a metric (no loss, accuracy,
+    learning rate, time or memory word), so it is a setting: kept as metadata
+    with its value, never analysed as a curve. A constant metric (an AUC stuck
+    at 0.5) is evidence and stays a series.
+    """
+    by_name: dict[str, list[RawSeries]] = {}
+    for piece in pieces:
+        by_name.setdefault(piece.raw_name, []).append(piece)
+    settings: dict[str, float | int] = {}
+    for raw_name, group in by_name.items():
+        values = np.concatenate([np.asarray(p.value, dtype=np.float64) for p in group])
+        if values.size < _MIN_CONSTANT_POINTS or not bool(np.isfinite(values).all()):
+            continue
+        if not bool((values == values[0]).all()) or (overrides and raw_name in overrides):
+            continue
+        if vocab.is_metric_name(raw_name) or naming.resolve(raw_name).key.quantity in _KNOWN_QUANTITIES:
+            continue
+        value = float(values[0])
+        settings[raw_name] = int(value) if value.is_integer() else value
+    if not settings:
+        return list(pieces)
+    metadata["settings"] = {**metadata.get("settings", {}), **settings}
+    diagnostics.append(
+        Diagnostic(
+            run_name,
+            "settings-columns",
+            "columns with one value for the whole run are read as settings, not metrics: "
+            + ", ".join(sorted(settings)),
+        )
+    )
+    return [piece for piece in pieces if piece.raw_name not in settings]
+
+
+_KNOWN_QUANTITIES = frozenset(quantity.value for quantity in Quantity)
 
 
 def _total_losses(series: list[Series], diagnostics: list[Diagnostic], run_name: str) -> list[Series]:

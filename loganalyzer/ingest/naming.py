@@ -143,12 +143,18 @@ def resolve(
     raw_name: str,
     split_hint: Split | None = None,
     overrides: Mapping[str, MetricKey] | None = None,
+    default_split: Split = Split.TRAIN,
 ) -> Resolved:
     """Resolve ``raw_name`` to its canonical key and level.
 
     ``split_hint`` is the split implied by where the name was found (a Keras
     ``validation/`` directory); a split written in the name itself wins over it.
+    ``default_split`` is the split of a name that says none (training, as in
+    Keras; the run builder passes validation for metrics of files that name
+    their training columns explicitly, see :mod:`loganalyzer.ingest.build`).
     ``overrides`` maps exact raw names to keys and beats everything else.
+    Held-out durations (``eval_runtime``) get :data:`EVALUATION_TIME`, not
+    ``epoch_time``; detection metrics get ``map50``/``map50_95``.
     """
     if overrides and raw_name in overrides:
         return Resolved(overrides[raw_name], Level.OVERRIDE)
@@ -179,12 +185,47 @@ def resolve(
 
     if split is None:
         namespace = _NAMESPACE.match(name)
+        detection = _detection_metric(namespace.group(2)) if namespace else None
+        if namespace and namespace.group(1).lower() == "metrics" and detection is not None:
+            # YOLO's metrics/precision, metrics/mAP_0.5 ...: computed on the validation set.
+            return Resolved(MetricKey(Split.VALIDATION, detection), level)
         if namespace and namespace.group(1).lower() in NEUTRAL_NAMESPACES:
             name, split = namespace.group(2), Split.UNKNOWN
         else:
-            split = split_hint or Split.TRAIN
+            split = split_hint or default_split
 
-    return Resolved(MetricKey(split, canonical_quantity(name)), level)
+    detection = _detection_metric(name)
+    quantity = detection if detection is not None else canonical_quantity(name)
+    if quantity == Quantity.EPOCH_TIME and split in (Split.VALIDATION, Split.TEST):
+        # ``eval_runtime`` is how long one evaluation took, not an epoch's duration.
+        quantity = EVALUATION_TIME
+    return Resolved(MetricKey(split, quantity), level)
+
+
+#: The quantity of a held-out split's duration (HF ``eval_runtime``): not an epoch time.
+EVALUATION_TIME = "evaluation_time"
+
+#: Object-detection metrics (YOLOv5 ``mAP_0.5``, ``mAP_0.5:0.95``; YOLOv8 ``mAP50(B)``,
+#: ``mAP50-95(M)``) and their canonical quantities; ``(M)`` is the mask head.
+_DETECTION = re.compile(
+    r"(?P<name>map(?:_?0?\.5|50)(?P<range>(?:[:_-]0?\.95|-95))?|precision|recall)(?:\((?P<head>[bm])\))?",
+    re.IGNORECASE,
+)
+
+
+def _detection_metric(name: str) -> str | None:
+    """``map50``, ``map50_95``, ``precision``, ``recall`` (``_mask`` for YOLO's mask head), or None."""
+    match = _DETECTION.fullmatch(name.strip())
+    if match is None:
+        return None
+    word = match["name"].lower()
+    quantity = word if word in ("precision", "recall") else ("map50_95" if match["range"] else "map50")
+    return quantity + ("_mask" if (match["head"] or "").lower() == "m" else "")
+
+
+def names_a_split(raw_name: str) -> bool:
+    """Whether ``raw_name`` has a split word as one of its segments (``val_loss``, ``train/acc``)."""
+    return any(part in SPLIT_WORDS for part in normalise(raw_name).split("_"))
 
 
 def _take_split(name: str) -> tuple[Split | None, str]:

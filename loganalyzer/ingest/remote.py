@@ -7,7 +7,7 @@ it exactly as on a local path, and whose I/O methods (``open``, ``stat``,
 path can never be silently opened as a local file of a similar name.
 Everything is read-only and streamed (fsspec's buffered files fetch ranges).
 
-fsspec (and s3fs, gcsfs ...) are the optional extra ``loganalyzer[remote]``;
+fsspec (and s3fs, gcsfs ...) are the optional extra ``loganalyzer-ml[remote]``;
 without it a URL is an input error with the one line that says what to install.
 """
 
@@ -25,7 +25,7 @@ from loganalyzer.errors import InputError
 #: ``scheme://`` at the start of a path given by the user (not ``C:\\`` on Windows: two letters or more).
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://(.*)$", re.DOTALL)
 
-INSTALL_HINT = "remote paths need loganalyzer[remote] (pip install 'loganalyzer[remote]')"
+INSTALL_HINT = "remote paths need loganalyzer-ml[remote] (pip install 'loganalyzer-ml[remote]')"
 
 
 def is_url(text: str) -> bool:

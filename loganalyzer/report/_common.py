@@ -133,6 +133,19 @@ def summary_sentence(analysis: Analysis) -> str:
         text = f"All checks passed ({plural(total_runs, 'run')} checked)."
     else:
         text = "No runs checked."
+    gaps = coverage_gaps(analysis)
+    if gaps:
+        if not analysis.findings and total_runs == 1:
+            text = "No findings, but"  # "All checks passed" would claim more than was checked
+        else:
+            text += " But"
+        fewest = min(gaps, key=lambda gap: (gap.ran, gap.run))
+        where = "" if total_runs == 1 else f" on {fewest.run}"
+        missing = ", ".join(fewest.missing)
+        text += f" only {fewest.ran} of {plural(fewest.selected, 'rule')} ran{where} ({missing})"
+        if len(gaps) > 1:
+            text += f", and fewer than half ran on {plural(len(gaps) - 1, 'other run')}"
+        text += "; see --verbose."
     trouble = []
     if analysis.input_errors:
         trouble.append(f"{plural(len(analysis.input_errors), 'input')} could not be read")
@@ -141,6 +154,51 @@ def summary_sentence(analysis: Analysis) -> str:
     if trouble:
         text += " " + "; ".join(trouble) + "."
     return text
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    """A run on which most selected rules could not run for lack of input (a half-read run)."""
+
+    run: str
+    ran: int
+    selected: int
+    missing: tuple[str, ...]
+
+
+#: Skip reasons grouped into what was missing, in the order they are listed (first match wins).
+_MISSING_INPUT = (
+    ("training", "no training curve"),
+    ("validation", "no validation curve"),
+    ("memory", "no memory series"),
+    ("epoch durations", "no epoch times"),
+    ("no loss", "no loss curve"),
+)
+
+
+def coverage_gaps(analysis: Analysis) -> list[CoverageGap]:
+    """Runs on which more selected rules were skipped for missing input than ran.
+
+    A rule superseded by another finding did run; a rule skipped because the
+    run lacks its inputs did not. A report that says "all checks passed" on
+    such a run would claim far more than was checked (a Keras run whose
+    ``validation/`` file was committed alone, with no training curve).
+    """
+    selected = len(analysis.rules)
+    gaps = []
+    for run in analysis.runs:
+        reasons = [
+            s.reason for s in analysis.skipped if s.run == run.name and not s.reason.startswith("superseded")
+        ]
+        ran = selected - len(reasons)
+        if selected and ran < len(reasons):
+            missing = []
+            for reason in reasons:
+                label = next((word for key, word in _MISSING_INPUT if key in reason), "too few points")
+                if label not in missing:
+                    missing.append(label)
+            gaps.append(CoverageGap(run.name, ran, selected, tuple(missing)))
+    return gaps
 
 
 @dataclass(frozen=True)

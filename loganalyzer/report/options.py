@@ -23,7 +23,9 @@ class RenderOptions:
     JSON, a rule table in Markdown); ``quiet`` keeps findings and errors but
     drops headers, summaries and "all checks passed" lines. ``tool_version``
     is printed by the formats that name the tool (JSON, SARIF); tests
-    pin it so golden files do not change with every release.
+    pin it so golden files do not change with every release. ``width`` is
+    the column ``text`` wraps messages at (the caller passes the terminal's
+    width; the default keeps library output and golden files stable).
     """
 
     verbose: bool = False
@@ -31,6 +33,7 @@ class RenderOptions:
     statistics: bool = False
     quiet: bool = False
     tool_version: str = __version__
+    width: int = 100
 
 
 #: The options used when a caller passes none (library use, quick scripts).

@@ -106,3 +106,43 @@ def _bounds(schema: Mapping[str, Any]) -> str:
         if key in schema:
             parts.append(f"{symbol} {schema[key]}")
     return f" [{schema.get('type', '')}{', ' if parts else ''}{', '.join(parts)}]"
+
+
+def rules_reference(rules: Sequence[RuleSpec], remedies: Mapping[str, RemedySpec]) -> str:
+    """``docs/rules.md``: every rule as ``explain`` shows it, under a ``## CODE`` heading.
+
+    The heading is the code alone, so each rule's anchor is ``#<code>``
+    (``#of001``), which SARIF ``helpUri`` links to and which survives a rule
+    being renamed. Generated from the pack; ``tests/pack/test_rules_doc.py``
+    keeps the file in sync (``pytest --update-golden`` rewrites it).
+    """
+    lines = [
+        "# Rule reference",
+        "",
+        "Generated from the rule pack (`rules/*.toml`, `rules/remedies.toml`) by",
+        "`loganalyzer.report.rulebook.rules_reference`; do not edit by hand (run",
+        "`pytest tests/pack/test_rules_doc.py --update-golden`). Each rule's anchor is its code in",
+        "lower case, e.g. `#of001`.",
+        "",
+        "| code | name | category | severity | summary |",
+        "|---|---|---|---|---|",
+        *(
+            f"| [{r.code}](#{r.code.lower()}) | {r.name} | {r.category} | {r.severity.label} | {r.summary} |"
+            for r in rules
+        ),
+    ]
+    for rule in rules:
+        body = explain(rule, rule.defaults(), remedies).splitlines()
+        lines += ["", f"## {rule.code}", "", f"**{rule.name}**", *_demoted(body[1:])]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _demoted(lines: Sequence[str]) -> list[str]:
+    """Markdown lines with every heading outside code fences one level deeper (under ``## CODE``)."""
+    out: list[str] = []
+    fenced = False
+    for line in lines:
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        out.append("#" + line if not fenced and line.startswith("#") else line)
+    return out

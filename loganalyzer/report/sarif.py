@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from loganalyzer import REPOSITORY_URL, RULES_DOC_URL
 from loganalyzer.model.finding import Analysis, Finding, Severity
 from loganalyzer.model.rule import RemedySpec, RuleSpec
 from loganalyzer.model.run import Diagnostic, PositionUnit
@@ -38,8 +40,8 @@ from loganalyzer.report._common import code_fence, fingerprints, ordered
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-#: Where the tool is documented. Placeholder until the project has a public home page.
-INFORMATION_URI = "https://loganalyzer.invalid/"
+#: Where the tool is documented (its repository; one constant in ``loganalyzer/__init__.py``).
+INFORMATION_URI = REPOSITORY_URL
 SOURCE_ROOT = "%SRCROOT%"
 #: GitHub truncates (and may reject) descriptions longer than this.
 MAX_DESCRIPTION = 1024
@@ -235,7 +237,7 @@ def _descriptor(
             known = fallback[remedy_id]
             text_remedies.append(f"- {known.title}: {known.detail}")
             markdown_remedies += ["", f"### {known.title}", "", known.detail]
-    text_parts = [rule.description.strip()]
+    text_parts = [plain_text(rule.description)]
     markdown_parts = [rule.description.strip()]
     if text_remedies:
         text_parts += ["", "Remedies:", *text_remedies]
@@ -247,8 +249,12 @@ def _descriptor(
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
-        "fullDescription": {"text": _clip(rule.description.strip()), "markdown": rule.description.strip()},
+        "fullDescription": {
+            "text": _clip(plain_text(rule.description)),
+            "markdown": rule.description.strip(),
+        },
         "help": {"text": "\n".join(text_parts), "markdown": "\n".join(markdown_parts)},
+        "helpUri": rule_help_uri(rule.code),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "category": rule.category,
@@ -271,9 +277,43 @@ def _bare_descriptor(code: str, finding: Finding | None) -> dict[str, Any]:
     }
 
 
+def rule_help_uri(code: str) -> str:
+    """The rule's section in the generated rule reference (``docs/rules.md``, anchor ``#<code>``)."""
+    return f"{RULES_DOC_URL}#{code.lower()}"
+
+
+_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(\S(?:.*?\S)?)\1(?!\w)")
+_MD_CODE = re.compile(r"(`+)(.+?)\1")
+_MD_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown prose as plain text for SARIF ``text`` fields (markdown belongs in ``markdown``).
+
+    Code spans lose their backticks, emphasis its markers, links become
+    ``text (url)`` and headings their hashes; fenced code is kept as it is.
+    """
+    out: list[str] = []
+    fenced = False
+    for line in markdown.strip().splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if not fenced:
+            # Code spans are kept verbatim (``val_loss`` is not emphasis); prose around them is unmarked.
+            pieces = _MD_CODE.split(line)
+            prose = [_MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1 (\2)", piece)) for piece in pieces[::3]]
+            code = pieces[2::3]
+            line = "".join(p + (code[i] if i < len(code) else "") for i, p in enumerate(prose))
+            line = _MD_HEADING.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 def _remedy_text(remedy: RemedySpec) -> list[str]:
     """Return a remedy as plain-text help lines, snippets indented."""
-    lines = [f"- {remedy.title}: {' '.join(remedy.rationale.split())}"]
+    lines = [f"- {remedy.title}: {plain_text(' '.join(remedy.rationale.split()))}"]
     for label, snippet in (("Keras", remedy.keras), ("PyTorch", remedy.pytorch)):
         if snippet.strip():
             lines.append(f"  {label}:")

@@ -1,13 +1,16 @@
 """``--format text`` (the default): findings grouped by run, for a person at a terminal.
 
-Each finding gets a headline (severity, code, name, location), its message,
-its evidence in one line and the first few remedies; a closing line counts
+Each finding gets a headline (severity, code, name, location), its message
+wrapped at ``options.width`` with a hanging indent (never mid-word), its
+evidence in one line with ``verbose``, and the first few remedies; a closing line counts
 everything. Runs without findings are left out unless ``verbose`` asks for
 skipped rules too, the way linters only list files with problems. Colour is
 optional and decided by the caller (TTY, ``--no-color``, ``NO_COLOR``).
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from loganalyzer.model.finding import Analysis, Finding, RunInfo
 from loganalyzer.report._common import (
@@ -99,9 +102,11 @@ def _finding_lines(finding: Finding, options: RenderOptions, paint: Painter) -> 
     where = paint(one_line(location_label(finding.location)), "cyan")
     headline = _labelled(paint, finding.severity.label, SEVERITY_STYLE[finding.severity], "")
     lines = [f"{headline}{paint(finding.rule, 'bold')} {finding.name}  {where}"]
-    lines.append(_BODY + _indent_continuation(printable(finding.message)))
-    evidence = _indent_continuation(printable(evidence_line(finding)))
-    lines.append(f"{_BODY}{paint('evidence:', 'dim')} {evidence}")
+    lines += _wrapped(printable(finding.message), options.width)
+    if options.verbose:
+        evidence = _wrapped("evidence: " + printable(evidence_line(finding)), options.width)
+        evidence[0] = evidence[0].replace("evidence:", paint("evidence:", "dim"), 1)
+        lines += evidence
     remedies = finding.remedies if options.verbose else finding.remedies[:TOP_REMEDIES]
     for index, remedy in enumerate(remedies):
         prefix = paint("fix:", "green") + " " if index == 0 else "     "
@@ -109,6 +114,21 @@ def _finding_lines(finding: Finding, options: RenderOptions, paint: Painter) -> 
     hidden = len(finding.remedies) - len(remedies)
     if hidden:
         lines.append(_BODY + "     " + paint(f"(+{hidden} more with --verbose)", "dim"))
+    return lines
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` in the message column, wrapped at ``width`` between words (a long word overflows)."""
+    lines: list[str] = []
+    for paragraph in text.replace("\r\n", "\n").split("\n"):
+        lines += textwrap.wrap(
+            paragraph,
+            width=max(width, len(_BODY) + 20),
+            initial_indent=_BODY,
+            subsequent_indent=_BODY,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [_BODY.rstrip()]
     return lines
 
 

@@ -170,20 +170,15 @@ def test_usage_config_and_input_errors_exit_2_with_one_line(tmp_path: Path, make
 
 @pytest.mark.parametrize(("option", "value"), [("--format", "xml"), ("--fail-on", "fatal")])
 def test_bad_choice_is_a_usage_error(option: str, value: str) -> None:
-    # Click's own usage error: a boxed message (several lines), exit 2, no traceback.
+    # One plain line naming the option, the value and the choices (no "Value error," prefix).
     outcome = invoke("check", option, value, HEALTHY_CSV, env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
-    assert outcome.exit_code == 2, outcome.output
-    assert "Traceback" not in outcome.output
+    assert_usage_error(outcome, option, f"'{value}': expected one of")
     assert outcome.stdout == ""
-    flat = " ".join(outcome.stderr.replace("│", " ").split())
-    assert option in flat
-    assert f"'{value}' is not one of" in flat
 
 
 def test_bad_format_from_the_environment_is_a_usage_error() -> None:
     outcome = invoke("check", HEALTHY_CSV, env={"LOGANALYZER_FORMAT": "xml", "COLUMNS": "200"})
-    assert outcome.exit_code == 2, outcome.output
-    assert "LOGANALYZER_FORMAT" in outcome.stderr
+    assert_usage_error(outcome, "LOGANALYZER_FORMAT", "'xml'")
 
 
 def test_text_report_of_an_unreadable_input_still_exits_2(tmp_path: Path) -> None:
@@ -393,6 +388,7 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
         pytest.skip(f"console script {CONSOLE_SCRIPT} is not installed")
     controller, terminal = pty.openpty()
     environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment["TERM"] = "xterm-256color"
     try:
         process = subprocess.Popen(
             [os.fspath(CONSOLE_SCRIPT), *args],
@@ -424,6 +420,8 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
         pytest.param(["--no-color"], {}, False, id="no-color-option"),
         pytest.param([], {"NO_COLOR": "1"}, False, id="NO_COLOR"),
         pytest.param([], {"NO_COLOR": ""}, True, id="empty-NO_COLOR-is-unset"),
+        pytest.param([], {"TERM": "dumb"}, False, id="TERM=dumb"),
+        pytest.param([], {"TERM": "dumb", "FORCE_COLOR": "1"}, False, id="dumb-terminal-beats-FORCE_COLOR"),
     ],
 )
 def test_colour_only_on_a_terminal_and_never_when_switched_off(extra, env, coloured: bool) -> None:
@@ -441,3 +439,64 @@ def test_console_script_version(args: list[str]) -> None:
     outcome = run_console(*args)
     assert outcome.exit_code == 0, outcome.output
     assert outcome.stdout == f"loganalyzer {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [
+        pytest.param({"FORCE_COLOR": "1"}, True, id="FORCE_COLOR-into-a-pipe"),
+        pytest.param({"FORCE_COLOR": "0"}, False, id="FORCE_COLOR=0"),
+        pytest.param({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, id="NO_COLOR-beats-FORCE_COLOR"),
+    ],
+)
+def test_force_color_colours_a_pipe_unless_colour_is_switched_off(
+    env: dict[str, str], coloured: bool
+) -> None:
+    outcome = run_console("check", OVERFIT_CSV, env={"TERM": "xterm", "NO_COLOR": "", **env})
+    assert outcome.exit_code == 1
+    assert bool(re.search(r"\x1b\[", outcome.stdout)) is coloured
+
+
+def test_check_without_a_path_checks_the_current_directory(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "training.log").write_bytes((OVERFIT_CSV / "training.log").read_bytes())
+    outcome = invoke("check", "--format", "json")
+    assert outcome.exit_code == 1
+    assert "OF001" in outcome.rules()
+    assert {run["name"] for run in outcome.json()["runs"]} == {"runs/training.log"}
+
+
+@pytest.mark.parametrize(
+    ("args", "options"),
+    [
+        ([OVERFIT_CSV], {}),
+        ([OVERFIT_CSV], {"exit_zero": True}),
+        ([HEALTHY_CSV], {}),
+        ([OVERFIT_CSV, "missing.log"], {}),
+        ([OVERFIT_CSV, "--fail-on", "error"], {"config": {"fail-on": "error"}}),
+    ],
+)
+def test_the_python_api_gives_the_cli_exit_code(args: list[object], options: dict[str, object]) -> None:
+    from loganalyzer import api
+
+    cli = invoke("check", "--format", "json", *args, *(["--exit-zero"] if options.get("exit_zero") else []))
+    paths = [a for a in args if not str(a).startswith("--") and str(a) != "error"]
+    result = api.check(paths, options.get("config"), exit_zero=bool(options.get("exit_zero")))  # type: ignore[arg-type]
+    assert result.exit_code == cli.exit_code
+    assert sorted(f.rule for f in result.analysis.findings) == sorted(
+        f["rule"] for f in cli.json()["findings"]
+    )
+
+
+def test_the_python_api_applies_baselines_and_ignore_unknown(tmp_path: Path) -> None:
+    from loganalyzer import api
+
+    baseline = tmp_path / "baseline.json"
+    first = api.check([OVERFIT_CSV], write_baseline=os.fspath(baseline))
+    assert first.exit_code == 1 and first.recorded == len(first.analysis.findings) > 0
+    again = api.check([OVERFIT_CSV], baseline=os.fspath(baseline))
+    assert again.exit_code == 0 and again.hidden == first.recorded and not again.analysis.findings
+    note = tmp_path / "notes.txt"
+    note.write_text("not a log\n")
+    assert api.check([HEALTHY_CSV, note]).exit_code == 2
+    assert api.check([HEALTHY_CSV, note], ignore_unknown=True).exit_code == 0

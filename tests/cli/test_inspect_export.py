@@ -158,7 +158,9 @@ def test_export_to_stdout_writes_the_same_csv(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("how", ["extension", "option"])
 def test_export_parquet_round_trips_exact_values(tmp_path: Path, how: str) -> None:
-    pytest.importorskip("pyarrow", reason="Parquet export needs pyarrow (pip install 'loganalyzer[parquet]')")
+    pytest.importorskip(
+        "pyarrow", reason="Parquet export needs pyarrow (pip install 'loganalyzer-ml[parquet]')"
+    )
     target = tmp_path / ("points.parquet" if how == "extension" else "points.bin")
     args = ["-f", "parquet"] if how == "option" else []
     outcome = invoke("export", "-o", target, *args, *EXPORT_INPUTS)

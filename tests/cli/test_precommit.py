@@ -203,3 +203,22 @@ def test_hook_passes_on_a_healthy_tensorboard_run(run_hook, project: Path) -> No
     code, output = run_hook("--all-files")
     assert code == 0, output
     assert re.search(r"^loganalyzer\.+Passed$", output, re.M), output
+
+
+def test_try_repo_on_a_commit_that_changes_only_the_validation_file_judges_the_whole_run(
+    hook_repo: Path, tmp_path: Path, project: Path
+) -> None:
+    # The training curve is already committed; this commit only adds the validation events, so
+    # pre-commit passes that one file. Alone it has no training curve and 6 of 10 rules would skip;
+    # the hook must read it with its run (logs/train + logs/validation) and find the overfitting.
+    train = next((OVERFIT_TB / "logs" / "train").iterdir())
+    add(project, train, f"logs/train/{train.name}")
+    git("commit", "-q", "-m", "training curve", cwd=project)
+    validation = next((OVERFIT_TB / "logs" / "validation").iterdir())
+    add(project, validation, f"logs/validation/{validation.name}")
+    args = ("try-repo", os.fspath(hook_repo), "loganalyzer", "--verbose")
+    code, output = pre_commit(tmp_path / "pre-commit-home", project, *args)
+    assert code != 0, output
+    assert re.search(r"^loganalyzer\.+Failed$", output, re.M), output
+    assert "OF001" in output and "rising-validation-loss" in output
+    assert re.search(r"^logs\s+\(tensorboard, \d+ points\)", output, re.M), output

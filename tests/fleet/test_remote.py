@@ -14,7 +14,7 @@ import loganalyzer
 from loganalyzer.fleet.render import RENDERERS, AuditView
 from tests.cli.helpers import FIXTURES, invoke
 
-fsspec = pytest.importorskip("fsspec", reason="remote support (loganalyzer[remote]) is not installed")
+fsspec = pytest.importorskip("fsspec", reason="remote support (loganalyzer-ml[remote]) is not installed")
 
 CHOSEN = ("overfit-keras-csv", "overfit-keras-tensorboard", "underfit-keras-json", "spikes-pytorch-steps")
 
@@ -83,7 +83,8 @@ def test_without_the_extra_a_url_is_one_line_and_exit_2(monkeypatch: pytest.Monk
         assert "Traceback" not in outcome.output
         lines = outcome.stderr_lines()
         assert any(
-            "s3://bucket/runs: remote paths need loganalyzer[remote] (pip install" in line for line in lines
+            "s3://bucket/runs: remote paths need loganalyzer-ml[remote] (pip install" in line
+            for line in lines
         )
         assert not any("s3:/bucket" in line for line in lines), "a URL must never be mangled into a path"
 

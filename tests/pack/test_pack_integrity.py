@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import inspect
 import re
-import string
 
 import pytest
 
 from loganalyzer.detectors import DETECTORS
+from loganalyzer.engine import wording
 from loganalyzer.engine.pack import load_default_pack
 from loganalyzer.model.rule import PROBLEM_CATEGORIES
 
@@ -62,7 +62,7 @@ def test_a_rule_name_is_never_a_category_name(code: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_message_template_is_well_formed(code: str) -> None:
-    fields = [name for _, name, _, _ in string.Formatter().parse(RULES[code].message) if name]
+    fields = wording.template_fields(RULES[code].message)
     assert fields, "a message should quote at least one number from the evidence"
 
 

@@ -39,7 +39,7 @@ def test_step_span(start: int | None, end: int | None, span: str) -> None:
     [(0.41234567, "0.4123"), (2.0, "2"), (1234567.0, "1.235e+06"), (12, "12"), (True, "true"), (None, "n/a")],
 )
 def test_format_value(value: object, text: str) -> None:
-    assert _common.format_value(value) == text  # type: ignore[arg-type]
+    assert _common.format_value(value) == text
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,41 @@ def test_code_fence_outgrows_backtick_runs() -> None:
     assert _common.code_fence("plain") == "```"
     assert _common.code_fence("has ``` inside") == "````"
     assert _common.code_fence("a`b", minimum=1) == "``"
+
+
+def _half_read(skipped_reasons: list[str]) -> Analysis:
+    from loganalyzer.engine.pack import load_default_pack
+    from loganalyzer.model.finding import RunInfo, Skipped
+
+    rules = load_default_pack().rules
+    run = RunInfo(
+        "logs", "tensorboard", ("logs/validation/events.out.tfevents.1",), ("validation.loss",), 120
+    )
+    skipped = tuple(
+        Skipped("logs", rule.code, reason) for rule, reason in zip(rules, skipped_reasons, strict=False)
+    )
+    return Analysis(runs=(run,), findings=(), skipped=skipped, rules=tuple(rules))
+
+
+def test_summary_says_how_few_rules_ran_instead_of_all_checks_passed() -> None:
+    from loganalyzer.report._common import summary_sentence
+
+    reasons = ["the run has no training loss"] * 4 + [
+        "no memory series (memory, rss ...)",
+        "needs both a training and a validation loss",
+    ]
+    analysis = _half_read(reasons)
+    total = len(analysis.rules)
+    sentence = summary_sentence(analysis)
+    assert sentence == (
+        f"No findings, but only {total - len(reasons)} of {total} rules ran "
+        "(no training curve, no memory series); see --verbose."
+    )
+    assert "All checks passed" not in sentence
+
+
+def test_summary_is_unchanged_when_most_rules_ran_or_were_superseded() -> None:
+    from loganalyzer.report._common import summary_sentence
+
+    reasons = ["the run has no training loss"] * 2 + ["superseded by OF001 (overfitting) on this run"] * 6
+    assert summary_sentence(_half_read(reasons)) == "All checks passed (1 run checked)."

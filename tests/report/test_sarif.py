@@ -70,7 +70,10 @@ def test_rule_metadata_carries_docs_remedies_and_snippets() -> None:
     rule = rules["DV001"]
     assert rule["name"] == spec.name
     assert rule["shortDescription"]["text"] == spec.summary
-    assert rule["fullDescription"]["text"] == spec.description
+    assert rule["fullDescription"]["text"] == spec.description.replace("**", "")  # text is plain
+    assert rule["fullDescription"]["markdown"] == spec.description
+    assert "**" not in rule["help"]["text"] and "`" not in rule["help"]["text"].split("Remedies:")[0]
+    assert rule["helpUri"].endswith("/docs/rules.md#dv001")
     assert rule["defaultConfiguration"]["level"] == "error"
     assert rule["properties"]["category"] == "divergence"
     assert "divergence" in rule["properties"]["tags"]
@@ -178,3 +181,10 @@ def test_reading_notes_are_warnings_and_a_clean_run_succeeds() -> None:
     assert diagnostic["properties"]["byteOffset"] == 65536
     assert _log("clean")["runs"][0]["invocations"] == [{"executionSuccessful": True}]
     assert _log("clean")["runs"][0]["results"] == []
+
+
+def test_plain_text_keeps_code_spans_and_drops_markup() -> None:
+    assert sarif.plain_text(
+        "Uses `val_loss`, **bold** and [Keras](https://keras.io) _x_ snake_case *it*"
+    ) == ("Uses val_loss, bold and Keras (https://keras.io) x snake_case it")
+    assert sarif.plain_text("# Head\n```python\nx = a_b * c\n```") == "Head\nx = a_b * c"

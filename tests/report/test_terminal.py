@@ -21,11 +21,13 @@ def test_colour_when_asked() -> None:
     assert "\x1b[1;32mAll checks passed" in terminal.render(analyses.clean(), RenderOptions(color=True))
 
 
-def test_text_groups_by_run_worst_first_with_evidence_and_remedies() -> None:
+def test_text_groups_by_run_worst_first_with_remedies_and_evidence_only_when_verbose() -> None:
     text = terminal.render(analyses.mixed())
     tb = text[text.index(analyses.TB_RUN + "  (tensorboard") :]
     assert tb.index("error    DV001") < tb.index("warning  LS001")
-    assert "evidence: validation.loss (val_loss), steps 12-40: best_epoch=12, best_value=0.4123" in text
+    assert "evidence:" not in text
+    verbose = terminal.render(analyses.mixed(), RenderOptions(verbose=True, width=1000))
+    assert "evidence: validation.loss (val_loss), steps 12-40: best_epoch=12, best_value=0.4123" in verbose
     assert "fix: Stop at the best validation epoch and restore its weights" in text
     assert "(+1 more with --verbose)" in text
     assert analyses.HEALTHY_RUN not in text  # clean runs only with --verbose
@@ -68,3 +70,19 @@ def test_concise_findings_without_position_and_errors() -> None:
     assert lines[0].startswith(f"{analyses.ABSOLUTE_RUN}: MG001 memory grew")
     assert "\n" not in lines[0] and lines[0].endswith("no plateau in sight")
     assert "logs/broken.csv: error: not a recognised training log (expected a CSV header)" in lines
+
+
+def test_messages_wrap_at_the_width_with_a_hanging_indent_never_mid_word() -> None:
+    for width in (60, 80, 120):
+        text = terminal.render(analyses.mixed(), RenderOptions(verbose=True, width=width))
+        message_lines = [
+            line
+            for line in text.splitlines()
+            if line.startswith(" " * 11) and line[11:12] != " " and not line[11:].startswith("fix:")
+        ]
+        assert message_lines
+        for line in message_lines:
+            assert len(line) <= width or " " not in line.strip(), line  # only an unbreakable word overflows
+        words = {word for line in message_lines for word in line.split()}
+        finding = analyses.mixed().findings[0]
+        assert set(finding.message.split()) <= words  # wrapped between words, none cut in two

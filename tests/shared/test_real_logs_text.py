@@ -160,9 +160,19 @@ def test_trainer_state_summary_is_not_a_point() -> None:
     assert run.metadata["best_metric"] == pytest.approx(0.7431560204762965)
 
 
-def test_hyperparameter_columns_are_kept() -> None:
+def test_hyperparameter_columns_are_kept_as_settings_not_metrics() -> None:
     (run,) = load(REAL_LOGS / "Graphical27-TDEM--training_history.csv")
-    assert count(run, "train.neurons") == 200
+    assert count(run, "train.neurons") is None and count(run, "train.epochs") is None
+    assert isinstance(run.metadata["settings"]["neurons"], int)
+    assert set(run.metadata["settings"]) == {
+        "batch_size",
+        "dp_coeff",
+        "epochs",
+        "im_height",
+        "kern_sz",
+        "neurons",
+    }
+    assert count(run, "train.learning_rate") == 200  # constant, but a metric name: still a series
     assert count(run, "train.r2") is not None and count(run, "train.r2") < 200  # mostly empty cells
     assert run.metadata["text_values"] == {"enable_dropout": "True"}
     loss = run.get("train.loss")
@@ -190,3 +200,17 @@ def test_corpus_logs_match_an_independent_parse(path: Path) -> None:
     np.testing.assert_array_equal(val.value, np.asarray(expected_val, dtype=float))
     assert train.step.tolist() == list(range(len(expected_train)))
     assert run.diagnostics == ()
+
+
+def test_naming_slips_on_real_logs() -> None:
+    (hf,) = load(REAL_LOGS / "P4P4N1CK-whisper-large-v2-ja--trainer_state.json")
+    assert hf.get("validation.evaluation_time") is not None  # eval_runtime: one evaluation's duration
+    assert not [s for s in hf.series if s.key.quantity == "epoch_time"]
+    (yolo,) = load(REAL_LOGS / "Grafit-Kil-helmet-yolov5--exp2--results.csv")
+    assert yolo.get("validation.map50").raw_name.strip() == "metrics/mAP_0.5"
+    assert yolo.get("validation.map50_95").raw_name.strip() == "metrics/mAP_0.5:0.95"
+    (resnet,) = load(REAL_LOGS / "neelreddyrebala-S9-ResNet50--metrics.csv")
+    assert resnet.get("validation.top1") is not None and resnet.get("train.top1") is None
+    assert resnet.get("train.epoch_time") is not None  # a time column stays training-side
+    runs = load(REAL_LOGS / "neelreddyrebala-S9-ResNet50--log.jsonl")
+    assert all("aug.cutmix" in run.metadata["settings"] for run in runs)

@@ -3,7 +3,7 @@
 Pure functions from an :class:`~loganalyzer.model.finding.Analysis` (with
 the downsampled curves ``loganalyzer.analyze(curves=True)`` keeps) to one
 HTML string: no file, no network, no timestamp. matplotlib (the
-``loganalyzer[report]`` extra) draws the charts; without it the page still
+``loganalyzer-ml[report]`` extra) draws the charts; without it the page still
 lists every finding and says what to install.
 
 Entry points:

@@ -1,6 +1,6 @@
 """Per-run charts with matplotlib: which charts a run gets, and drawing them to SVG or PNG.
 
-matplotlib is an optional extra (``loganalyzer[report]``); it is imported
+matplotlib is an optional extra (``loganalyzer-ml[report]``); it is imported
 only here and only when a chart is drawn, with the object-oriented API
 (``Figure``, no ``pyplot`` global state) and a fixed SVG hash salt per chart,
 so the same analysis always gives the same bytes and two charts on one page
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: The one line the CLI prints when matplotlib is missing.
-INSTALL_HINT = "pictures need matplotlib: pip install 'loganalyzer[report]'"
+INSTALL_HINT = "pictures need matplotlib: pip install 'loganalyzer-ml[report]'"
 
 #: Chart size in inches at 100 dpi: fits two columns on a laptop screen, one on a phone.
 FIGURE_SIZE = (7.2, 3.0)

@@ -99,5 +99,5 @@ def test_without_matplotlib_one_line_says_what_to_install(
     code, stdout, stderr = run(*args)
     assert code == 2 and stdout == ""
     assert stderr == f"loganalyzer: error: {INSTALL_HINT}\n"
-    assert "pip install 'loganalyzer[report]'" in INSTALL_HINT
+    assert "pip install 'loganalyzer-ml[report]'" in INSTALL_HINT
     assert list(tmp_path.iterdir()) == []

@@ -59,3 +59,48 @@ def test_per_path_ignores(pattern: str, run: str, ignored: bool) -> None:
     settings = Settings(per_path_ignores={pattern: ("OF001",)})
     assert settings.is_ignored_for(OF001, run) is ignored
     assert settings.is_ignored_for(LS001, run) is False
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("runs/exp/**", "runs/exp", True),  # the run directory itself
+        ("runs/exp/**", "runs/exp/training.log", True),
+        ("runs/exp/**", "runs/exp/logs/validation", True),
+        ("runs/exp/**", "/abs/work/runs/exp", True),  # a trailing part of an absolute path
+        ("runs/exp/**", "runs/exp2", False),
+        ("runs/exp/**", "runs/other/exp", False),
+        ("./runs/exp/**", "./runs/exp", True),
+        ("*.csv", "runs/a/metrics.csv#2", True),
+        ("old/**", "runs/old/exp1", True),
+    ],
+)
+def test_path_globs_match_a_run_directory_and_everything_in_it(
+    pattern: str, name: str, matches: bool
+) -> None:
+    from loganalyzer.engine.settings import path_matches
+
+    assert path_matches(pattern, name) is matches
+
+
+def test_exclude_drops_runs_and_their_input_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from loganalyzer import api
+
+    fixtures = Path(__file__).resolve().parents[3] / "fixtures"
+    root = tmp_path / "runs"
+    (root / "keep").mkdir(parents=True)
+    (root / "old").mkdir()
+    (root / "keep" / "training.log").write_bytes(
+        (fixtures / "overfit-keras-csv" / "training.log").read_bytes()
+    )
+    (root / "old" / "training.log").write_bytes(
+        (fixtures / "overfit-keras-csv" / "training.log").read_bytes()
+    )
+    (root / "old" / "notes.log").write_text("not a log\n")
+    paths = [root / "keep", root / "old" / "training.log", root / "old" / "notes.log"]
+    assert api.check(paths).exit_code == 2
+    result = api.check(paths, {"exclude": ["runs/old/**"]})
+    assert [run.name.rsplit("/", 2)[-2] for run in result.analysis.runs] == ["keep"]
+    assert result.exit_code == 1 and not result.analysis.input_errors

@@ -51,7 +51,15 @@ CASES = [
     ("duration", None, "train.epoch_time", Level.PLAIN),
     ("time_sec", None, "train.epoch_time", Level.PLAIN),
     ("train_runtime", None, "train.epoch_time", Level.PLAIN),
-    ("eval_runtime", None, "validation.epoch_time", Level.PLAIN),
+    ("eval_runtime", None, "validation.evaluation_time", Level.PLAIN),  # one evaluation, not an epoch
+    ("test_runtime", None, "test.evaluation_time", Level.PLAIN),
+    ("_runtime", None, "train.epoch_time", Level.PLAIN),  # a clock or not: decided from the data
+    ("metrics/mAP50(B)", None, "validation.map50", Level.PLAIN),
+    ("metrics/mAP50-95(B)", None, "validation.map50_95", Level.PLAIN),
+    ("metrics/mAP50-95(M)", None, "validation.map50_95_mask", Level.PLAIN),
+    ("metrics/precision(B)", None, "validation.precision", Level.PLAIN),
+    ("metrics/mAP_0.5:0.95", None, "validation.map50_95", Level.PLAIN),
+    ("metrics/learning_curve", None, "unknown.learning_curve", Level.PLAIN),
     # memory
     ("memory_rss_mb", None, "train.memory", Level.PLAIN),
     ("epoch_memory_rss_mb", Split.TRAIN, "train.memory", Level.EPOCH),
@@ -63,7 +71,7 @@ CASES = [
     ("grad_norm", None, "train.grad_norm", Level.PLAIN),
     ("mean_token_accuracy", None, "train.mean_token_accuracy", Level.PLAIN),
     ("val/box_loss", None, "validation.box_loss", Level.PLAIN),
-    ("metrics/mAP_0.5", None, "unknown.mAP_0.5", Level.PLAIN),
+    ("metrics/mAP_0.5", None, "validation.map50", Level.PLAIN),  # YOLO evaluates on validation
     ("out_tensor([0.])", None, "train.out_tensor([0.])", Level.PLAIN),
     ("x/lr0", None, "train.learning_rate", Level.PLAIN),
     ("x/lr2", None, "train.learning_rate_pg2", Level.PLAIN),

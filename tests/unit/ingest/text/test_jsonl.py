@@ -71,8 +71,9 @@ def test_flags_and_strings_are_metadata_not_series(tmp_path: Path) -> None:
         },
     )
     run = load_one(write(tmp_path, "log.jsonl", text))
-    assert sorted(s.raw_name for s in run) == ["aug.mixup", "loss"]
+    assert sorted(s.raw_name for s in run) == ["loss"]
     assert run.metadata["text_values"] == {"pretrained": False, "sched": "cosine", "aug.autoaugment": True}
+    assert run.metadata["settings"] == {"aug.mixup": 0.2}  # one value all run: a setting, not a metric
 
 
 def test_step_index_and_sparse_eval_lines(tmp_path: Path) -> None:

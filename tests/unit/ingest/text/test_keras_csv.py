@@ -192,7 +192,7 @@ def test_one_based_epoch_column_is_kept(tmp_path: Path) -> None:
     assert run.metadata["index_column"] == "epoch"
 
 
-def test_hyperparameter_columns_repeated_on_every_row_are_kept(tmp_path: Path) -> None:
+def test_hyperparameter_columns_repeated_on_every_row_are_settings(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "h.csv",
@@ -201,8 +201,8 @@ def test_hyperparameter_columns_repeated_on_every_row_are_kept(tmp_path: Path) -
         "8,True,0.0005,2,0.5,0.375,\n",
     )
     run = load_one(path)
-    assert values(run, "train.neurons") == [8.0, 8.0]
-    assert values(run, "train.learning_rate") == [0.0005, 0.0005]
+    assert run.get("train.neurons") is None and run.metadata["settings"] == {"neurons": 8}
+    assert values(run, "train.learning_rate") == [0.0005, 0.0005]  # constant, but a metric
     assert steps(run, "train.r2") == [1]
     assert run.metadata["text_values"] == {"enable_dropout": "True"}
     assert run.get("train.epoch") is None
