@@ -53,7 +53,6 @@ MISSING: dict[str, dict[str, Any]] = {
         "giveback": None,
     },
     "LS001": {
-        "direction": "up",
         "step": 210,
         "epoch": 2.0,
         "value": 4.98,
@@ -80,6 +79,18 @@ MISSING: dict[str, dict[str, Any]] = {
         "events": 2,
         "per_step": False,
     },
+    "LS003": {
+        "step": 604,
+        "epoch": None,
+        "value": 0.0,
+        "baseline": 0.1268,
+        "ratio": 0.0,
+        "recovered": None,
+        "recovery_steps": None,
+        "events": None,
+        "per_step": True,
+        "axis": "step",
+    },
     "MG001": {
         "growth_per_unit": 40.03,
         "unit": "epoch",
@@ -89,6 +100,7 @@ MISSING: dict[str, dict[str, Any]] = {
         "end_value": 2056.0,
         "p_value": None,
         "projected_value": None,
+        "outlook": "at twice the run's length it would reach 3121 MB",
     },
     "OF001": {
         "unit": "epoch",
@@ -117,6 +129,7 @@ MISSING: dict[str, dict[str, Any]] = {
         "median_seconds": None,
         "lost_seconds": 5.0,
         "lost_percent": None,
+        "measured_seconds": None,
     },
     "SE002": {
         "origin": "time column",
@@ -129,9 +142,11 @@ MISSING: dict[str, dict[str, Any]] = {
         "onset_at": None,
         "lost_seconds": 7300.0,
         "lost_percent": None,
+        "measured_seconds": None,
     },
     "UF001": {
         "criterion": "chance",
+        "diagnosis": "training loss 2.323 since epoch 17, at the chance level of 10 classes",
         "level": 2.323,
         "plateau_from_step": 17,
         "window_change_pct": -0.0001,
