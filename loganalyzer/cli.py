@@ -163,6 +163,20 @@ def _choices_help(text: str, choices: Iterable[str]) -> str:
     return f"{text} One of: {', '.join(str(choice) for choice in choices)}."
 
 
+SelectOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="RULES",
+        help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
+        rich_help_panel="Rule selection",
+    ),
+]
+IgnoreOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="RULES", help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"
+    ),
+]
 NameMapOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -441,11 +455,8 @@ def report(
     output: Annotated[
         str, typer.Option("--output", "-o", help="HTML file to write ('-' for standard output).")
     ] = "loganalyzer-report.html",
-    select: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL."),
-    ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
     config: ConfigOption = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
@@ -479,11 +490,8 @@ def plot(
     run: Annotated[
         str | None, typer.Option("--run", help="Which run to draw when PATH holds several (see `inspect`).")
     ] = None,
-    select: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated rules to run: codes, prefixes, names, categories, ALL."),
-    ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Comma-separated rules to switch off.")] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
     config: ConfigOption = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,

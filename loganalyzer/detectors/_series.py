@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
-from loganalyzer.model.finding import MissingInput
+from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Quantity, Run, Series, Split
 
 #: Where a "training" quantity may live: Keras and PyTorch habits put it under train, a few tools
@@ -144,3 +146,27 @@ def epoch_at(series: Series, index: int) -> float | None:
     """The epoch of point ``index`` of ``series``, or None when the log does not say."""
     epoch = float(series.epoch[index])
     return epoch if math.isfinite(epoch) else None
+
+
+Measured = TypeVar("Measured")
+
+
+@dataclass(frozen=True)
+class Located(Generic[Measured]):
+    """A detector's measurement and where it sits in the run, before it becomes an :class:`Evidence`.
+
+    Detectors keep their typed measurement (and read it back by attribute)
+    until the very end, where the engine wants the plain mapping.
+    """
+
+    measured: Measured
+    metric: str
+    start_step: int
+    end_step: int
+    point: int
+
+    def evidence(self) -> Evidence:
+        """The engine's evidence record."""
+        return Evidence(
+            self.metric, self.start_step, self.end_step, evidence_values(self.measured), self.point
+        )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from loganalyzer.detectors import _series, _signal
+from loganalyzer.detectors._series import Located
 from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
 from loganalyzer.model.run import Quantity, Run, Series, Split
 
@@ -88,23 +89,6 @@ class GeneralizationGapEvidence:
     gap_sigma: float
     onset_step: int
     points: int
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """An overfitting finding before it becomes an :class:`Evidence`."""
-
-    measured: OverfittingEvidence
-    metric: str
-    start_step: int
-    end_step: int
-    point: int
-
-    def evidence(self) -> Evidence:
-        """The engine's evidence record."""
-        return Evidence(
-            self.metric, self.start_step, self.end_step, evidence_values(self.measured), self.point
-        )
 
 
 @dataclass(frozen=True)
@@ -185,7 +169,7 @@ def overfitting(
     return [hit.evidence() for hit in kept]
 
 
-def _share_of_total(total: Series, hit: _Verdict) -> float | None:
+def _share_of_total(total: Series, hit: Located[OverfittingEvidence]) -> float | None:
     """A term's rise above its best level as a share of the whole held-out loss around that point."""
     keep = np.isfinite(total.value)
     steps, values = total.step[keep], total.value[keep]
@@ -236,7 +220,9 @@ def _loss_terms(run: Run, split: Split) -> list[tuple[Series, Series]]:
     return terms if len(terms) >= 2 else []
 
 
-def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -> _Verdict | None:
+def _judge(
+    val: Series, train_series: Series, monitored: str, limits: _Limits
+) -> Located[OverfittingEvidence] | None:
     """Apply the overfitting criteria to one held-out curve and its training twin."""
     curve = _curve(val, monitored)
     n = curve.value.size
@@ -295,7 +281,7 @@ def _judge(val: Series, train_series: Series, monitored: str, limits: _Limits) -
         wasted_pct=100.0 * wasted / n,
         patience_to_best=to_best,
     )
-    return _Verdict(
+    return Located(
         measured, str(curve.series.key), int(curve.step[best]), int(curve.step[-1]), int(curve.index[best])
     )
 

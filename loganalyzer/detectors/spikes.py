@@ -18,8 +18,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from loganalyzer.detectors import _series, _signal
-from loganalyzer.detectors._series import validation_loss
-from loganalyzer.model.finding import Evidence, MissingInput, evidence_values
+from loganalyzer.detectors._series import Located, validation_loss
+from loganalyzer.model.finding import Evidence, MissingInput
 from loganalyzer.model.run import Run, Series
 
 #: A spike has recovered once the loss is back within this many noise sigmas of its level before.
@@ -118,23 +118,6 @@ class LossDropEvidence(_JumpEvidence):
 @dataclass(frozen=True)
 class ValidationLossSpikeEvidence(_JumpEvidence):
     """What LS002 measured for one jump of the validation loss."""
-
-
-@dataclass(frozen=True)
-class _Found:
-    """One event before it becomes an :class:`Evidence`: the measurement and where it sits."""
-
-    measured: _JumpEvidence
-    metric: str
-    start_step: int
-    end_step: int
-    point: int
-
-    def evidence(self) -> Evidence:
-        """The engine's evidence record for this event."""
-        return Evidence(
-            self.metric, self.start_step, self.end_step, evidence_values(self.measured), self.point
-        )
 
 
 @dataclass(frozen=True)
@@ -359,7 +342,7 @@ def _event_measurement(
     events: int,
     window: int,
     shape: type[_JumpEvidence],
-) -> _Found:
+) -> Located[_JumpEvidence]:
     """Measure one spike (``direction`` +1) or drop (-1): where it peaked, how far, when it recovered."""
     first, last = event
     steps = series.step[index]
@@ -388,7 +371,7 @@ def _event_measurement(
         window=window,
     )
     end = recovered_at if recovered_at is not None else last
-    return _Found(measured, str(series.key), int(steps[first]), int(steps[end]), int(index[peak]))
+    return Located(measured, str(series.key), int(steps[first]), int(steps[end]), int(index[peak]))
 
 
 @dataclass(frozen=True)
@@ -407,7 +390,9 @@ class _Scan:
     large_ratio: float | None = None
 
 
-def _scan_events(series: Series, settings: _Scan, direction: int, shape: type[_JumpEvidence]) -> list[_Found]:
+def _scan_events(
+    series: Series, settings: _Scan, direction: int, shape: type[_JumpEvidence]
+) -> list[Located[_JumpEvidence]]:
     """Scan one loss series, merge flagged points into events, keep the largest ``max_events``.
 
     ``direction`` +1 keeps the upward spikes, -1 the downward drops.
@@ -548,7 +533,9 @@ def validation_loss_spike(
     return [replace(e, measured=replace(e.measured, events=total)).evidence() for e in events]
 
 
-def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float) -> list[_Found]:
+def _neighbour_jumps(
+    series: Series, ratio: float, z_floor: float, alpha: float
+) -> list[Located[_JumpEvidence]]:
     """Single evaluations standing ``ratio`` above both neighbours, far outside the curve's wobble.
 
     The wobble is the curve's robust evaluation-to-evaluation noise, and the
@@ -574,7 +561,7 @@ def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float)
     for i in hits:
         baseline = float(values[i - 1])
         step, after = int(series.step[index[i]]), int(series.step[index[i + 1]])
-        measured = ValidationLossSpikeEvidence(
+        measured: _JumpEvidence = ValidationLossSpikeEvidence(
             step=step,
             epoch=_series.epoch_at(series, int(index[i])),
             value=float(values[i]),
@@ -590,5 +577,5 @@ def _neighbour_jumps(series: Series, ratio: float, z_floor: float, alpha: float)
             events=1,
             window=1,
         )
-        out.append(_Found(measured, str(series.key), step, after, int(index[i])))
+        out.append(Located(measured, str(series.key), step, after, int(index[i])))
     return out
