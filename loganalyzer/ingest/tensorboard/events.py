@@ -260,7 +260,7 @@ def _decode_fast(
         position=positions,
         step=np.where(has_step[chosen], step[chosen], np.uint64(0)).astype(np.int64),
         wall=reader.u64(begins[chosen] + 1).view("<f8"),
-        value=reader.u32(value_at).view("<f4").astype(np.float64),
+        value=_widen(reader.u32(value_at).view("<f4")),
     )
     carrying = np.flatnonzero(with_metadata[chosen])
     if len(carrying):
@@ -516,3 +516,14 @@ def _element(array: np.ndarray, dtype: _NumericDtype) -> float:
 # ---------------------------------------------------------------------------
 # From candidates to series
 # ---------------------------------------------------------------------------
+
+
+def _widen(values: np.ndarray) -> np.ndarray:
+    """float32 values as float64, exactly; a signalling-NaN bit pattern (fuzzed or corrupt data) is a NaN.
+
+    NumPy warns when it widens a signalling NaN, and the warning would reach
+    the user's terminal for what is just a non-finite value in a log.
+    """
+    with np.errstate(invalid="ignore"):
+        widened: np.ndarray = values.astype(np.float64)
+    return widened

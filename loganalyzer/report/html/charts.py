@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from loganalyzer.model.curves import Curve, Durations, RunCurves
 from loganalyzer.model.finding import Finding
 from loganalyzer.report.html import _escape
@@ -154,17 +156,44 @@ def draw_run(
     out = []
     for spec in specs:
         mine = [(i, f) for i, f in findings if chart_of(f, specs) is spec]
-        figure = _figure()
-        axes = figure.add_subplot()
-        _draw(axes, spec, curves.x_label)
-        drawn = tuple(i for i, f in mine if annotate(axes, spec, f, i, curves.x_label))
-        _finish(axes, spec, span)
-        out.append((spec, drawn, _save(figure, fmt, salt=f"{curves.run}|{spec.key}")))
+        try:
+            out.append(_one_chart(curves, spec, span, mine, fmt))
+        except UNDRAWABLE:
+            # Evidence from a damaged log can put a marker where matplotlib cannot place it (a
+            # singular transform, an overflowing coordinate): the chart is drawn without its
+            # annotations, and the findings are still listed under it.
+            out.append(_one_chart(curves, spec, span, [], fmt))
     return out
 
 
+#: What matplotlib raises for coordinates it cannot place; a chart then loses its annotations, never the page.
+UNDRAWABLE = (np.linalg.LinAlgError, ValueError, OverflowError)
+
+
+def _one_chart(
+    curves: RunCurves,
+    spec: ChartSpec,
+    span: tuple[float, float] | None,
+    mine: Sequence[tuple[int, Finding]],
+    fmt: str,
+) -> tuple[ChartSpec, tuple[int, ...], bytes]:
+    figure = _figure()
+    axes = figure.add_subplot()
+    _draw(axes, spec, curves.x_label)
+    drawn = tuple(i for i, f in mine if annotate(axes, spec, f, i, curves.x_label))
+    _finish(axes, spec, span)
+    return spec, drawn, _save(figure, fmt, salt=f"{curves.run}|{spec.key}")
+
+
 def draw_figure(curves: RunCurves, findings: Sequence[tuple[int, Finding]], fmt: str) -> bytes:
-    """All charts of one run stacked in one image (``loganalyzer plot``)."""
+    """All charts of one run stacked in one image (``loganalyzer plot``); see :data:`UNDRAWABLE`."""
+    try:
+        return _stacked(curves, findings, fmt)
+    except UNDRAWABLE:
+        return _stacked(curves, [], fmt)
+
+
+def _stacked(curves: RunCurves, findings: Sequence[tuple[int, Finding]], fmt: str) -> bytes:
     specs = plan(curves)
     span = _x_span(curves)
     figure = _figure(height=max(1, len(specs)) * FIGURE_SIZE[1], stacked=True)
