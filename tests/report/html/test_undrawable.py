@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("matplotlib", reason="the pictures need the report extra (matplotlib)")
 
-from loganalyzer.api import analyze  # noqa: E402
-from loganalyzer.report.html import charts  # noqa: E402
-from tests.conftest import FIXTURES  # noqa: E402
+from loganalyzer.api import analyze
+from loganalyzer.report.html import charts
+from tests.conftest import FIXTURES
 
 
 def test_a_chart_whose_annotation_cannot_be_placed_is_drawn_without_it(
