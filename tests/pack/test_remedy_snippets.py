@@ -17,6 +17,7 @@ import ast
 import os
 import socket
 import sys
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,14 @@ def test_pytorch_snippet_runs_on_a_toy_model(
     }.items():  # fmt: skip
         monkeypatch.setenv(name, value)  # what torchrun sets, for a single CPU process
     namespace = _toy_script(tmp_path)
-    exec(compile(code, f"<{remedy_id}.pytorch>", "exec"), namespace)
+    tracing = tracemalloc.is_tracing()
+    try:
+        exec(compile(code, f"<{remedy_id}.pytorch>", "exec"), namespace)
+    finally:
+        # The leak-finding snippet starts tracemalloc (25 frames); left on, it slows every later test
+        # in this process tenfold or more.
+        if tracemalloc.is_tracing() and not tracing:
+            tracemalloc.stop()
     if remedy_id == "pruning":
         weights = [m.weight for m in namespace["model"].modules() if hasattr(m, "weight")]
         zeros = sum(int((w == 0).sum()) for w in weights)
