@@ -24,6 +24,7 @@ from loganalyzer.errors import ConfigError, LogAnalyzerError
 from loganalyzer.report import FORMATS
 
 if TYPE_CHECKING:
+    from loganalyzer.engine.settings import Settings
     from loganalyzer.model.finding import Analysis
     from loganalyzer.report import RenderOptions
 
@@ -177,6 +178,40 @@ IgnoreOption = Annotated[
         metavar="RULES", help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"
     ),
 ]
+ExtendSelectOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="RULES", help="Rules to run in addition to --select.", rich_help_panel="Rule selection"
+    ),
+]
+FailOnOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="SEVERITY",
+        help=_choices_help("Lowest severity that makes the exit code 1 \\[default: warning].", FailOn),
+        rich_help_panel="Exit",
+    ),
+]
+ExitZeroOption = Annotated[
+    bool,
+    typer.Option(
+        "--exit-zero", metavar=FLAG, help="Exit 0 even when findings are reported.", rich_help_panel="Exit"
+    ),
+]
+BaselineOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="FILE",
+        help="Report only findings not recorded in this baseline file.",
+        rich_help_panel="Baseline",
+    ),
+]
+WriteBaselineOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="FILE", help="Record the current findings in this baseline file.", rich_help_panel="Baseline"
+    ),
+]
 NameMapOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -298,60 +333,14 @@ def check(
             rich_help_panel="Output",
         ),
     ] = None,
-    select: Annotated[
-        str | None,
-        typer.Option(
-            metavar="RULES",
-            help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
-            rich_help_panel="Rule selection",
-        ),
-    ] = None,
-    extend_select: Annotated[
-        str | None,
-        typer.Option(
-            metavar="RULES", help="Rules to run in addition to --select.", rich_help_panel="Rule selection"
-        ),
-    ] = None,
-    ignore: Annotated[
-        str | None,
-        typer.Option(
-            metavar="RULES", help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"
-        ),
-    ] = None,
-    fail_on: Annotated[
-        str | None,
-        typer.Option(
-            metavar="SEVERITY",
-            help=_choices_help("Lowest severity that makes the exit code 1 \\[default: warning].", FailOn),
-            rich_help_panel="Exit",
-        ),
-    ] = None,
-    exit_zero: Annotated[
-        bool,
-        typer.Option(
-            "--exit-zero",
-            metavar=FLAG,
-            help="Exit 0 even when findings are reported.",
-            rich_help_panel="Exit",
-        ),
-    ] = False,
+    select: SelectOption = None,
+    extend_select: ExtendSelectOption = None,
+    ignore: IgnoreOption = None,
+    fail_on: FailOnOption = None,
+    exit_zero: ExitZeroOption = False,
     config: ConfigOption = None,
-    baseline: Annotated[
-        str | None,
-        typer.Option(
-            metavar="FILE",
-            help="Report only findings not recorded in this baseline file.",
-            rich_help_panel="Baseline",
-        ),
-    ] = None,
-    write_baseline: Annotated[
-        str | None,
-        typer.Option(
-            metavar="FILE",
-            help="Record the current findings in this baseline file.",
-            rich_help_panel="Baseline",
-        ),
-    ] = None,
+    baseline: BaselineOption = None,
+    write_baseline: WriteBaselineOption = None,
     statistics: Annotated[
         bool,
         typer.Option(
@@ -397,23 +386,18 @@ def check(
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration or input error.
     """
     from loganalyzer import api
-    from loganalyzer.engine.config import load_settings
-    from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.report import REPORTERS
 
-    overrides: dict[str, object] = {}
-    for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
-        if value is not None:
-            overrides[key] = value
     chosen_format = _choice(output_format, FORMATS, "--format (or LOGANALYZER_FORMAT)")
-    if fail_on is not None:
-        overrides["fail-on"] = _choice(fail_on, FailOn, "--fail-on")
-    if name_map:
-        overrides["metric-map"] = _parse_map(name_map)
-    if max_bytes is not None:
-        overrides["max-bytes"] = max_bytes
-    pack = _guarded(load_default_pack)
-    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    settings = _settings(
+        config,
+        select=select,
+        extend_select=extend_select,
+        ignore=ignore,
+        fail_on=fail_on,
+        name_map=name_map,
+        max_bytes=max_bytes,
+    )
     pictures = chosen_format == "html"
     if pictures:
         _require_charts()
@@ -532,17 +516,8 @@ def _analysis_for_pictures(
 ) -> Analysis:
     """Load settings like ``check`` does and analyse with curves kept."""
     from loganalyzer.api import analyze
-    from loganalyzer.engine.config import load_settings
-    from loganalyzer.engine.pack import load_default_pack
 
-    overrides: dict[str, object] = {}
-    for key, value in (("select", select), ("ignore", ignore)):
-        if value is not None:
-            overrides[key] = value
-    if name_map:
-        overrides["metric-map"] = _parse_map(name_map)
-    pack = _guarded(load_default_pack)
-    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    settings = _settings(config, select=select, ignore=ignore, name_map=name_map)
     return _guarded(lambda: analyze(paths, settings, verify_data_crc=verify_crc, curves=True))
 
 
@@ -667,42 +642,14 @@ def audit(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No notes on stderr, errors only.", rich_help_panel="Output")
     ] = False,
-    select: Annotated[
-        str | None,
-        typer.Option(
-            help="Comma-separated rules to run: codes, prefixes, names, categories, ALL.",
-            rich_help_panel="Rule selection",
-        ),
-    ] = None,
-    extend_select: Annotated[
-        str | None,
-        typer.Option(help="Rules to run in addition to --select.", rich_help_panel="Rule selection"),
-    ] = None,
-    ignore: Annotated[
-        str | None,
-        typer.Option(help="Comma-separated rules to switch off.", rich_help_panel="Rule selection"),
-    ] = None,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option(
-            help="Lowest severity that makes the exit code 1 [default: warning].", rich_help_panel="Exit"
-        ),
-    ] = None,
-    exit_zero: Annotated[
-        bool,
-        typer.Option("--exit-zero", help="Exit 0 even when findings are reported.", rich_help_panel="Exit"),
-    ] = False,
+    select: SelectOption = None,
+    extend_select: ExtendSelectOption = None,
+    ignore: IgnoreOption = None,
+    fail_on: FailOnOption = None,
+    exit_zero: ExitZeroOption = False,
     config: ConfigOption = None,
-    baseline: Annotated[
-        str | None,
-        typer.Option(
-            help="Report only findings not recorded in this baseline file.", rich_help_panel="Baseline"
-        ),
-    ] = None,
-    write_baseline: Annotated[
-        str | None,
-        typer.Option(help="Record the current findings in this baseline file.", rich_help_panel="Baseline"),
-    ] = None,
+    baseline: BaselineOption = None,
+    write_baseline: WriteBaselineOption = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
 ) -> None:
@@ -713,24 +660,15 @@ def audit(
     """
     from loganalyzer.api import audit as run_audit
     from loganalyzer.engine.baseline import write_baseline_entries
-    from loganalyzer.engine.config import load_settings
-    from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.fleet import progress as bar
     from loganalyzer.fleet.render import RENDERERS, AuditView
     from loganalyzer.fleet.summary import only as only_rows
     from loganalyzer.fleet.summary import sort_rows
     from loganalyzer.model.severity import Severity
 
-    overrides: dict[str, object] = {}
-    for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
-        if value is not None:
-            overrides[key] = value
-    if fail_on is not None:
-        overrides["fail-on"] = fail_on.value
-    if name_map:
-        overrides["metric-map"] = _parse_map(name_map)
-    pack = _guarded(load_default_pack)
-    settings = _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
+    settings = _settings(
+        config, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on, name_map=name_map
+    )
     _guarded(lambda: only_rows([], only))  # reject a bad --only before the work, not after
     _guarded(lambda: sort_rows([], sort))
     show_bar = bar.wanted() if progress is None else progress
@@ -879,6 +817,34 @@ def _write_pieces(pieces: Iterable[str], output: str | None) -> None:
                 handle.write(piece)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def _settings(
+    config: str | None,
+    *,
+    select: str | None = None,
+    extend_select: str | None = None,
+    ignore: str | None = None,
+    fail_on: str | None = None,
+    name_map: list[str] | None = None,
+    max_bytes: str | None = None,
+) -> Settings:
+    """The settings ``check``, ``audit``, ``report`` and ``plot`` share: the config file, then the options."""
+    from loganalyzer.engine.config import load_settings
+    from loganalyzer.engine.pack import load_default_pack
+
+    overrides: dict[str, object] = {}
+    for key, value in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
+        if value is not None:
+            overrides[key] = value
+    if fail_on is not None:
+        overrides["fail-on"] = _choice(fail_on, FailOn, "--fail-on")
+    if name_map:
+        overrides["metric-map"] = _parse_map(name_map)
+    if max_bytes is not None:
+        overrides["max-bytes"] = max_bytes
+    pack = _guarded(load_default_pack)
+    return _guarded(lambda: load_settings(pack, config_file=config, overrides=overrides))
 
 
 def _parse_map(entries: list[str] | None) -> dict[str, str]:
