@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 
@@ -90,23 +91,19 @@ class AuditCache:
             self._db = None
 
     def _open(self) -> sqlite3.Connection:
-        existed = self.path.exists() and self.path.stat().st_size > 0
         db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
-            if existed:
-                _check_ours(db)
-            else:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS outcomes (key TEXT PRIMARY KEY, payload TEXT NOT NULL)"
-                )
-                db.execute("CREATE TABLE IF NOT EXISTS sniffs (key TEXT PRIMARY KEY, verdict TEXT NOT NULL)")
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (CACHE_FORMAT,))
+            _use_wal(db)
+            _check_intact(db)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                _claim(db)
                 db.execute("COMMIT")
-                _check_ours(db)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
         except BaseException:
             db.close()
             raise
@@ -255,12 +252,48 @@ class _Foreign(Exception):
     """The file is an SQLite database, but not a loganalyzer audit cache of this format."""
 
 
-def _check_ours(db: sqlite3.Connection) -> None:
-    """Raise unless ``db`` is an intact cache of :data:`CACHE_FORMAT`."""
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch ``db`` to WAL, waiting out the other audits opening the same file at the same moment.
+
+    SQLite answers a contended journal-mode change with "database is locked"
+    at once, without consulting the busy timeout, so the wait is done here:
+    retried with a growing pause until the same timeout.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+
+def _check_intact(db: sqlite3.Connection) -> None:
+    """Raise unless SQLite finds ``db`` structurally sound (a truncated or scribbled file fails here)."""
     verdict = db.execute("PRAGMA quick_check").fetchone()
     if verdict is None or verdict[0] != "ok":
         raise sqlite3.DatabaseError(f"integrity check failed: {verdict[0] if verdict else 'no answer'}")
+
+
+def _claim(db: sqlite3.Connection) -> None:
+    """Create the tables in an empty database, or raise unless it is a cache of :data:`CACHE_FORMAT`.
+
+    Runs inside the caller's write transaction. That lock is what makes
+    concurrent first audits safe: a second audit that finds the file already
+    created but not yet filled waits for the first one's tables instead of
+    judging the empty file foreign and discarding it.
+    """
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("CREATE TABLE outcomes (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+        db.execute("CREATE TABLE sniffs (key TEXT PRIMARY KEY, verdict TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('format', ?)", (CACHE_FORMAT,))
+        return
     if tables != {"meta", "outcomes", "sniffs"}:
         raise _Foreign("not a loganalyzer audit cache")
     row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,42 @@ def test_an_unwritable_cache_directory_only_costs_the_cache(tmp_path: Path) -> N
     assert result.notes and "unusable" in result.notes[0]
 
 
+def test_a_cache_file_another_audit_has_created_but_not_yet_filled_is_claimed(tmp_path: Path) -> None:
+    """The window a concurrent first audit sees: the file exists (WAL header written), no tables yet."""
+    many_runs(tmp_path / "tree", 3)
+    (tmp_path / "cache").mkdir()
+    with sqlite3.connect(tmp_path / "cache" / CACHE_FILE) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+    assert (tmp_path / "cache" / CACHE_FILE).stat().st_size > 0
+    cache = AuditCache(tmp_path / "cache")
+    assert cache.usable and cache.notes == []
+    cache.close()
+    result, analysed = audit(tmp_path / "tree", tmp_path / "cache")
+    assert len(analysed) == 3 and result.notes == ()
+    _, analysed = audit(tmp_path / "tree", tmp_path / "cache")
+    assert analysed == []
+
+
+def _open_at_the_signal(directory: str, start: threading.Barrier) -> list[str]:
+    start.wait()
+    cache = AuditCache(Path(directory))
+    notes = list(cache.notes) if cache.usable else [*cache.notes, "unusable"]
+    cache.close()
+    return notes
+
+
+def test_audits_opening_a_new_cache_at_the_same_instant_all_get_it(tmp_path: Path) -> None:
+    """Several processes creating the same cache at once: none may find it locked or foreign."""
+    context = multiprocessing.get_context("spawn")
+    processes = 4
+    with context.Manager() as manager, context.Pool(processes) as pool:
+        for trial in range(25):
+            start = manager.Barrier(processes)
+            directory = str(tmp_path / f"cache-{trial}")
+            notes = pool.starmap(_open_at_the_signal, [(directory, start)] * processes)
+            assert notes == [[]] * processes, f"trial {trial}"
+
+
 def test_concurrent_audits_sharing_a_cache_never_corrupt_it(tmp_path: Path) -> None:
     many_runs(tmp_path / "tree", 40)
     script = (
@@ -140,8 +178,13 @@ def test_concurrent_audits_sharing_a_cache_never_corrupt_it(tmp_path: Path) -> N
         )
         for _ in range(3)
     ]
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
+    try:
+        answers = [proc.communicate(timeout=300) for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.communicate()
+    for proc, (out, err) in zip(procs, answers, strict=True):
         assert proc.returncode == 0, err
         assert out.strip() == "40"
     cache = AuditCache(tmp_path / "cache")
