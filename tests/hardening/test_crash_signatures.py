@@ -94,8 +94,20 @@ def test_deep_jsonl_line_is_a_bad_line_and_the_rest_is_read(tmp_path: Path) -> N
 
 
 def test_json_depth_ignores_brackets_inside_strings() -> None:
-    assert files.json_depth('{"a": "[[[[{{{{", "b": [[1]]}') == 3
+    assert files.nesting_depth(files.load_json('{"a": "[[[[{{{{", "b": [[1]]}'), 64) == 3
     assert files.load_json('{"a": "' + "[" * DEEP + '"}') == {"a": "[" * DEEP}
+
+
+@pytest.mark.parametrize("depth", [65, 500, 5_000, 100_000])
+@pytest.mark.parametrize("opener, closer", [("[", "]"), ('{"a": ', "}")])
+def test_json_nested_past_the_limit_is_refused_at_any_depth(depth: int, opener: str, closer: str) -> None:
+    with pytest.raises(ValueError, match="nested deeper"):
+        files.load_json(opener * depth + "1" + closer * depth)
+
+
+def test_json_nested_exactly_to_the_limit_is_read() -> None:
+    text = "[" * files.MAX_JSON_DEPTH + "1" + "]" * files.MAX_JSON_DEPTH
+    assert files.nesting_depth(files.load_json(text), files.MAX_JSON_DEPTH) == files.MAX_JSON_DEPTH
 
 
 def test_flatten_and_inventory_json_walk_without_recursion() -> None:

@@ -10,27 +10,20 @@ a file with bare ``\\r`` endings and no ``\\n`` at all is cut on ``\\r``.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from loganalyzer.errors import InputError
 
 #: Deepest JSON nesting read. Training logs nest a handful of levels; the
 #: limit keeps every later walk over the parsed value (flattening, metadata)
-#: shallow whatever the file holds, and the parser itself never recurses deep.
+#: shallow whatever the file holds.
 MAX_JSON_DEPTH = 64
 
 #: Integers with more digits than this are read as floats: an exact
 #: 5,000-digit int cannot become a metric value or a step anyway, and Python
 #: refuses to convert longer ones (``sys.set_int_max_str_digits``).
 MAX_INT_DIGITS = 18
-
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
 
 
 def read_text(path: Path, label: str) -> str:
@@ -63,25 +56,38 @@ def read_json(path: Path, label: str) -> tuple[str, Any]:
 def load_json(text: str) -> Any:
     """Parse one JSON document (``NaN``/``Infinity`` accepted); ValueError when it is not one.
 
-    Nesting deeper than :data:`MAX_JSON_DEPTH` is refused *before* parsing,
-    by a linear scan, so neither the parser nor anything that walks the result
-    recurses as deep as an attacker's file. Long integers become floats (see
+    Nesting deeper than :data:`MAX_JSON_DEPTH` is refused, so nothing that
+    walks the result recurses as deep as an attacker's file. The C parser
+    guards its own recursion (RecursionError at Python's limit, raised at once,
+    before it has read past the deep part); a document it accepts is then
+    measured by an iterative walk that stops at the limit. Both costs are
+    linear, and an absurdly deep file is refused in microseconds instead of
+    being scanned to the end first. Long integers become floats (see
     :data:`MAX_INT_DIGITS`).
     """
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"nested {depth} levels deep, more than the {MAX_JSON_DEPTH} a log can need")
-    return json.loads(text, parse_int=_parse_int)
+    try:
+        value = json.loads(text, parse_int=_parse_int)
+    except RecursionError:
+        raise ValueError(f"nested deeper than the {MAX_JSON_DEPTH} levels a log can need") from None
+    if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than the {MAX_JSON_DEPTH} levels a log can need")
+    return value
 
 
-def json_depth(text: str) -> int:
-    """The deepest bracket nesting of ``text`` outside strings (an upper bound for invalid JSON)."""
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    if not brackets:
-        return 0
-    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
-    steps = np.where(np.isin(codes, _OPENERS), 1, -1)
-    return int(np.cumsum(steps).max())
+def nesting_depth(value: Any, limit: int) -> int:
+    """The container depth of a parsed JSON ``value`` (a scalar: 0), or ``limit + 1`` once past ``limit``."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return limit + 1
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def _parse_int(digits: str) -> int | float:
