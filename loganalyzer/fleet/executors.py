@@ -60,18 +60,33 @@ class ProcessExecutor:
         import multiprocessing
 
         self.jobs = jobs
-        method = _start_method()
-        if method == "fork":
-            prepare()  # forked workers inherit the imports and the loaded rule pack
+        self._method = _start_method()
+        self._prepared = False
+        # The pool starts its workers on the first submission, not here.
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context(method)
+            max_workers=jobs, mp_context=multiprocessing.get_context(self._method)
         )
 
     def map(self, batches: Iterable[Batch], context: AnalysisContext) -> Iterator[list[SourceOutcome]]:
         """Outcomes of each batch, from a window of ``4 x jobs`` batches in flight."""
-        return _windowed(
-            lambda batch: self._pool.submit(analyse_batch, batch, context), batches, 4 * self.jobs
-        )
+        return _windowed(self._submitter(context), batches, 4 * self.jobs)
+
+    def _submitter(self, context: AnalysisContext) -> Callable[[Batch], Any]:
+        """Submit one batch; before the first, load what forked workers should inherit.
+
+        Forked workers inherit the imports and the loaded rule pack, so they
+        are loaded before the first fork, and only then: a warm re-audit whose
+        every run is cached submits nothing and never pays for them.
+        """
+
+        def submit(batch: Batch) -> Any:
+            if not self._prepared:
+                if self._method == "fork":
+                    prepare()
+                self._prepared = True
+            return self._pool.submit(analyse_batch, batch, context)
+
+        return submit
 
     def close(self) -> None:
         """Stop the workers."""
