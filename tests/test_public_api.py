@@ -46,3 +46,14 @@ def test_check_on_a_csv_does_not_import_pandas_or_scipy(tmp_path) -> None:  # ty
     )
     err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
     assert err.strip().splitlines()[-1] == "[]"
+
+
+def test_one_version_everywhere() -> None:
+    """pyproject, ``__version__`` and the audit cache's key agree (a stale key would serve old results)."""
+    import tomllib
+
+    from loganalyzer.fleet.core import tool_version
+    from tests.conftest import REPO
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert declared == loganalyzer.__version__ == tool_version()

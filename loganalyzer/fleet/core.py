@@ -94,17 +94,15 @@ def context_digest(context: AnalysisContext, pack_root: Traversable) -> str:
 
 
 def tool_version() -> str:
-    """The installed loganalyzer version, read from the package metadata.
+    """The running loganalyzer's version: part of every cache key, so an upgrade re-analyses every run.
 
-    Importing ``loganalyzer.__version__`` here would close an import cycle
-    through :mod:`loganalyzer.api`, which exposes :func:`run_audit`.
+    Read from ``loganalyzer.__version__`` (the one the CLI prints), not the
+    installed distribution's metadata: the distribution is ``loganalyzer-ml``,
+    and looking it up imports the e-mail parser for nothing.
     """
-    from importlib import metadata
+    from loganalyzer import __version__
 
-    try:
-        return metadata.version("loganalyzer")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-        return "unknown"
+    return __version__
 
 
 def _pack_files(root: Traversable, prefix: str = "") -> Iterator[tuple[str, bytes]]:
