@@ -19,7 +19,7 @@ from loganalyzer.errors import InputError
 from loganalyzer.ingest import plugins
 from loganalyzer.ingest.build import build_run
 from loganalyzer.ingest.discover import DirectoryReader, discover
-from loganalyzer.ingest.source import LogSource, Reader, ReadOptions, file_size
+from loganalyzer.ingest.source import LogSource, Reader, ReadOptions, over_size_limit
 from loganalyzer.ingest.tensorboard import reader as tensorboard
 from loganalyzer.ingest.text import (
     console,
@@ -156,20 +156,11 @@ def _within_size_limit(source: LogSource, max_bytes: int) -> tuple[LogSource | N
     kept: list[int] = []
     errors: list[InputError] = []
     for index, path in enumerate(source.paths):
-        size = file_size(path)
-        if size is None:
-            kept.append(index)  # the reader reports why it cannot be opened
-            continue
-        if size > max_bytes:
-            errors.append(
-                InputError(
-                    str(path),
-                    f"{size:,} bytes, over the {max_bytes:,}-byte limit; not read "
-                    "(raise it with --max-bytes or max-bytes in [tool.loganalyzer])",
-                )
-            )
-        else:
+        reason = over_size_limit(path, max_bytes)
+        if reason is None:
             kept.append(index)
+        else:
+            errors.append(InputError(str(path), reason))
     if len(kept) == len(source.paths):
         return source, errors
     if not kept:

@@ -54,6 +54,22 @@ def file_size(path: Path) -> int | None:
         return None
 
 
+def over_size_limit(path: Path, max_bytes: int) -> str | None:
+    """Why ``path`` is not read because of its size (the one wording for every reader), or None.
+
+    None too when the size cannot be told (the reader that opens it says why),
+    and for a directory: a directory-shaped run (MLflow, Sacred) is held to
+    the limit file by file, by its reader.
+    """
+    size = file_size(path)
+    if size is None or size <= max_bytes or path.is_dir():
+        return None
+    return (
+        f"{size:,} bytes, over the {max_bytes:,}-byte limit; not read "
+        "(raise it with --max-bytes or max-bytes in [tool.loganalyzer])"
+    )
+
+
 def open_binary(path: Path) -> tuple[IO[Any], int]:
     """Open a log for reading, wherever it is; return the handle and its size in bytes.
 

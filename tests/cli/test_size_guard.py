@@ -79,3 +79,36 @@ def test_config_key_and_bad_values(tmp_path: Path) -> None:
     bad = invoke("check", CSV, "--config", tmp_path / "loganalyzer.toml")
     assert bad.exit_code == 2 and "max-bytes" in bad.stderr
     assert invoke("check", CSV, "--max-bytes", "0").exit_code == 2
+
+
+FORMAT_SAMPLES = Path(__file__).resolve().parents[1] / "formats" / "data"
+
+
+def test_directory_runs_apply_the_limit_to_each_file_they_open(tmp_path: Path) -> None:
+    """An MLflow run is a directory: the limit is checked on each metric file, not on the directory."""
+    store = tmp_path / "mlruns"
+    shutil.copytree(FORMAT_SAMPLES / "mlflow" / "mlruns", store)
+    run = store / "1" / "0a1b2c3d4e5f"
+    val_loss = run / "metrics" / "val_loss"
+    val_loss.write_text(val_loss.read_text() * 50)
+    limit = val_loss.stat().st_size - 1
+    (run / "params" / "notes").write_text("x" * (limit + 1))
+    result = api.load_runs([run], max_bytes=limit)
+    assert not result.errors
+    (loaded,) = result.runs
+    assert loaded.get("train.loss") is not None and loaded.get("validation.loss") is None
+    (diagnostic,) = [d for d in loaded.diagnostics if d.code == "unreadable"]
+    assert diagnostic.source == str(val_loss) and f"{limit:,}-byte limit" in diagnostic.message
+    assert loaded.metadata["params"] == {"learning_rate": "0.001"}  # the oversized param is left out
+
+
+def test_an_oversized_sacred_metrics_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    run = tmp_path / "1"
+    shutil.copytree(FORMAT_SAMPLES / "sacred" / "my_runs" / "1", run)
+    metrics = run / "metrics.json"
+    result = api.load_runs([run], max_bytes=metrics.stat().st_size - 1)
+    assert not result.runs
+    (error,) = result.errors
+    assert error.path == str(metrics) and "-byte limit" in error.reason
+    (loaded,) = api.load_runs([run], max_bytes=metrics.stat().st_size).runs
+    assert loaded.get("train.loss") is not None

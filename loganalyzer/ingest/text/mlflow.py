@@ -19,7 +19,7 @@ import numpy as np
 
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RawSeries, RunParts
-from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.source import LogSource, ReadOptions, over_size_limit
 from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "mlflow"
@@ -40,8 +40,13 @@ def sniff_directory(path: Path) -> bool:
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
-    """Read every metric file of the run; params, tags and the run's meta go to metadata."""
-    del options  # nothing to tune for this format
+    """Read every metric file of the run; params, tags and the run's meta go to metadata.
+
+    ``--max-bytes`` applies to each file read: a metric file over it is a
+    diagnostic (the other metrics are still read), a param, tag or meta file
+    over it is left out of the metadata.
+    """
+    limit = options.max_bytes
     run_dir = source.paths[0]
     metrics_dir = run_dir / "metrics"
     if not metrics_dir.is_dir():
@@ -57,21 +62,27 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     )
     for index, metric_file in enumerate(files):
         raw_name = metric_file.relative_to(metrics_dir).as_posix()
-        series = _read_metric(metric_file, raw_name, index, diagnostics)
+        series = _read_metric(metric_file, raw_name, index, diagnostics, limit)
         if series is not None:
             parts.series.append(series)
     parts.metadata = {
-        "params": _key_values(run_dir / "params"),
-        "tags": _key_values(run_dir / "tags"),
-        **_meta(run_dir / "meta.yaml"),
+        "params": _key_values(run_dir / "params", limit),
+        "tags": _key_values(run_dir / "tags", limit),
+        **_meta(run_dir / "meta.yaml", limit),
     }
     if not files:
         diagnostics.append(Diagnostic(str(metrics_dir), "no-data", "the run logged no metrics"))
     return [parts]
 
 
-def _read_metric(path: Path, raw_name: str, index: int, diagnostics: list[Diagnostic]) -> RawSeries | None:
+def _read_metric(
+    path: Path, raw_name: str, index: int, diagnostics: list[Diagnostic], limit: int
+) -> RawSeries | None:
     """Parse one ``metrics/<name>`` file; bad lines become diagnostics."""
+    too_large = over_size_limit(path, limit)
+    if too_large is not None:
+        diagnostics.append(Diagnostic(str(path), "unreadable", too_large))
+        return None
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -112,12 +123,12 @@ def _read_metric(path: Path, raw_name: str, index: int, diagnostics: list[Diagno
     )
 
 
-def _key_values(directory: Path) -> dict[str, str]:
+def _key_values(directory: Path, limit: int) -> dict[str, str]:
     """``params/`` or ``tags/``: one value per file, named by its path below the directory."""
     if not directory.is_dir():
         return {}
     found = {}
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+    for path in sorted(p for p in directory.rglob("*") if _small_file(p, limit)):
         try:
             value = path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError:
@@ -126,10 +137,12 @@ def _key_values(directory: Path) -> dict[str, str]:
     return found
 
 
-def _meta(path: Path) -> dict[str, str]:
+def _meta(path: Path, limit: int) -> dict[str, str]:
     """The flat ``key: value`` lines of ``meta.yaml`` worth showing (run name, status, times)."""
     wanted = {"run_name", "run_id", "experiment_id", "status", "start_time", "end_time", "lifecycle_stage"}
     found: dict[str, str] = {}
+    if not _small_file(path, limit):
+        return found
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -139,3 +152,8 @@ def _meta(path: Path) -> dict[str, str]:
         if sep and key.strip() in wanted and not line.startswith(" "):
             found[key.strip()] = value.strip().strip("'\"")[:MAX_VALUE_CHARS]
     return found
+
+
+def _small_file(path: Path, limit: int) -> bool:
+    """A regular file within the size limit (a FIFO named ``meta.yaml`` is never opened)."""
+    return path.is_file() and over_size_limit(path, limit) is None

@@ -19,7 +19,7 @@ import numpy as np
 
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RawSeries, RunParts
-from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.source import LogSource, ReadOptions, over_size_limit
 from loganalyzer.ingest.text import outline
 from loganalyzer.ingest.text.files import load_json, read_json
 from loganalyzer.model.run import Diagnostic
@@ -55,11 +55,17 @@ def sniff_directory(path: Path) -> bool:
 
 
 def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
-    """Read each metric's parallel lists; run.json and config.json go to metadata."""
-    del options  # nothing to tune for this format
+    """Read each metric's parallel lists; run.json and config.json go to metadata.
+
+    ``--max-bytes`` applies to each file: ``metrics.json`` over it is an
+    input error, ``run.json`` or ``config.json`` over it is left out.
+    """
     given = source.paths[0]
     run_dir = given if given.is_dir() else given.parent
     metrics_path = run_dir / "metrics.json" if given.is_dir() else given
+    too_large = over_size_limit(metrics_path, options.max_bytes)
+    if too_large is not None:
+        raise InputError(str(metrics_path), too_large)
     _, metrics = read_json(metrics_path, source.name)
     if not isinstance(metrics, dict):
         raise InputError(source.name, "not a Sacred metrics.json: the top level is not an object")
@@ -69,7 +75,7 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
         series = _series(str(name), entry, str(metrics_path), diagnostics)
         if series is not None:
             parts.series.append(series)
-    parts.metadata = _run_facts(run_dir)
+    parts.metadata = _run_facts(run_dir, options.max_bytes)
     return [parts]
 
 
@@ -121,12 +127,12 @@ def _timestamp(text: object) -> float:
         return math.nan
 
 
-def _run_facts(run_dir: Path) -> dict[str, Any]:
-    """What run.json and config.json say about the run (missing or damaged files are skipped)."""
+def _run_facts(run_dir: Path, limit: int) -> dict[str, Any]:
+    """What run.json and config.json say about the run (missing, damaged or oversized files are skipped)."""
     facts: dict[str, Any] = {}
     for filename, key in (("run.json", "run"), ("config.json", "config")):
         path = run_dir / filename
-        if not path.is_file():
+        if not path.is_file() or over_size_limit(path, limit) is not None:
             continue
         try:
             data = load_json(path.read_text(encoding="utf-8", errors="replace"))
