@@ -195,7 +195,7 @@ def _walk_directory(
             named_like_log = is_event_file(path) or path.suffix.lower() in TEXT_LOG_SUFFIXES
             if not is_event_file(path) and path.suffix.lower() in NEVER_LOGS:
                 continue
-            problem = _not_a_regular_file(path)
+            status, problem = _regular_file_status(path)
             if is_event_file(path) and (problem is None or problem.startswith(_UNSTATABLE)):
                 # One file of a resumed run that cannot be read is a diagnostic on the run (the
                 # reader says which); a FIFO or device is never handed to a reader at all.
@@ -206,7 +206,7 @@ def _walk_directory(
                     errors.append(InputError(_label(root, label, path), problem))
                 continue
             try:
-                verdict = _verdict(path, text_readers, memo)
+                verdict = _verdict(path, text_readers, memo, status)
             except OSError as exc:
                 errors.append(InputError(_label(root, label, path), f"cannot read: {exc.strerror or exc}"))
                 continue
@@ -225,11 +225,13 @@ NOT_A_LOG = "-"
 PASSED_OVER = "-passed-over"
 
 
-def _verdict(path: Path, text_readers: Sequence[Reader], memo: SniffMemo | None) -> str:
+def _verdict(
+    path: Path, text_readers: Sequence[Reader], memo: SniffMemo | None, status: os.stat_result | None = None
+) -> str:
     """The FORMAT of a regular file found in a directory, :data:`NOT_A_LOG` or :data:`PASSED_OVER`."""
     key = None
     if memo is not None:
-        status = path.stat()
+        status = status or path.stat()
         key = (displayable(str(path)), status.st_size, status.st_mtime_ns)
         known = memo.get(key)
         if known is not None:
@@ -299,14 +301,23 @@ def _not_a_regular_file(path: Path) -> str | None:
 
     Only ``stat`` is used: nothing is opened to find out.
     """
+    return _regular_file_status(path)[1]
+
+
+def _regular_file_status(path: Path) -> tuple[os.stat_result | None, str | None]:
+    """``path``'s status and why it must not be opened (None when it is a regular file).
+
+    The status is handed on so the walk stats each file once.
+    """
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except FileNotFoundError:
-        return "broken symbolic link" if path.is_symlink() else "no such file or directory"
+        return None, "broken symbolic link" if path.is_symlink() else "no such file or directory"
     except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
+        return None, f"cannot read: {exc.strerror or exc}"
+    mode = status.st_mode
     if stat.S_ISREG(mode):
-        return None
+        return status, None
     for test, kind in (
         (stat.S_ISDIR, "a directory"),
         (stat.S_ISFIFO, "a FIFO"),
@@ -315,8 +326,8 @@ def _not_a_regular_file(path: Path) -> str | None:
         (stat.S_ISSOCK, "a socket"),
     ):
         if test(mode):
-            return f"not a regular file ({kind}); not opened"
-    return "not a regular file; not opened"
+            return status, f"not a regular file ({kind}); not opened"
+    return status, "not a regular file; not opened"
 
 
 _CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")
