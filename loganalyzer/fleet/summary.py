@@ -82,7 +82,7 @@ def summarise(rows: Sequence[Row], top: int = 5) -> Summary:
         if any(r.facts.metric_best is not None for r in analysed if r.facts)
         else "val_loss_best"
     )
-    candidates = [(row.run, row.columns()[key]) for row in analysed]
+    candidates = [(row.run, getattr(row.facts, key)) for row in analysed]
     scored = [(run, float(value)) for run, value in candidates if value is not None]
     higher = key == "metric_best"
     scored.sort(key=lambda item: (-item[1] if higher else item[1], item[0]))
