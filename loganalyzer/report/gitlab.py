@@ -17,10 +17,10 @@ merge request should not look clean when part of it was never checked.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from loganalyzer.model.finding import Analysis, Finding, Severity
+from loganalyzer.report import indented_json
 from loganalyzer.report._common import fingerprints, ordered, posix_path
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -29,7 +29,7 @@ SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO:
 
 def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     """Return the Code Quality JSON array (UTF-8, no BOM, which GitLab rejects)."""
-    return json.dumps(to_issues(analysis), indent=2, allow_nan=False) + "\n"
+    return indented_json.dumps(to_issues(analysis)) + "\n"
 
 
 def to_issues(analysis: Analysis) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ trusting any finding. Pure functions: runs in, text or JSON-native data out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from loganalyzer import __version__
 from loganalyzer.errors import InputError
 from loganalyzer.model.jsonvalue import json_value
 from loganalyzer.model.run import Run, Series
+from loganalyzer.report import indented_json
 from loganalyzer.report._sanitize import one_line
 
 #: Version of the JSON document layout, bumped on incompatible change.
@@ -72,7 +72,7 @@ def to_document(runs: Sequence[Run], errors: Sequence[InputError]) -> dict[str, 
 
 def render_json(runs: Sequence[Run], errors: Sequence[InputError]) -> str:
     """``inspect --format json``: one JSON object, keys in a stable order."""
-    return json.dumps(to_document(runs, errors), indent=2, allow_nan=False) + "\n"
+    return indented_json.dumps(to_document(runs, errors)) + "\n"
 
 
 def render_text(runs: Sequence[Run], errors: Sequence[InputError]) -> str:

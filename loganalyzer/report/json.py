@@ -11,10 +11,10 @@ tests validate real output against it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from loganalyzer.model.finding import Analysis
+from loganalyzer.report import indented_json
 from loganalyzer.report._common import ordered, statistics
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -69,4 +69,4 @@ def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     ``verbose`` and ``quiet`` do not change it: a machine reader always gets
     skipped rules and errors, and picks what it needs.
     """
-    return json.dumps(to_document(analysis, options), indent=2, allow_nan=False) + "\n"
+    return indented_json.dumps(to_document(analysis, options)) + "\n"

@@ -24,7 +24,6 @@ notifications too (``warning`` and ``note``), so nothing is silently dropped.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,7 @@ from loganalyzer import REPOSITORY_URL, RULES_DOC_URL
 from loganalyzer.model.finding import Analysis, Finding, Severity
 from loganalyzer.model.rule import RemedySpec, RuleSpec
 from loganalyzer.model.run import Diagnostic, PositionUnit
+from loganalyzer.report import indented_json
 from loganalyzer.report._common import code_fence, fingerprints, ordered
 from loganalyzer.report.options import DEFAULT_OPTIONS, RenderOptions
 
@@ -53,7 +53,7 @@ _MIME_TYPES = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".json":
 
 def render(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     """Return the SARIF log as indented JSON text."""
-    return json.dumps(to_log(analysis, options), indent=2, allow_nan=False) + "\n"
+    return indented_json.dumps(to_log(analysis, options)) + "\n"
 
 
 def to_log(analysis: Analysis, options: RenderOptions = DEFAULT_OPTIONS) -> dict[str, Any]:

@@ -7,12 +7,12 @@ category, and its findings exactly as ``check --format json`` writes them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from loganalyzer.fleet.render.view import AuditView
 from loganalyzer.fleet.rows import CATEGORIES, COLUMNS, HPARAM_PREFIX, Row
+from loganalyzer.report import indented_json
 
 #: Version of the document layout; bumped only on incompatible change.
 SCHEMA_VERSION = "1"
@@ -54,13 +54,13 @@ def stream(view: AuditView) -> Iterator[str]:
         "tool": {"name": "loganalyzer", "version": view.tool_version},
         "summary": {**view.summary.to_dict(), "hidden_by_baseline": view.hidden},
     }
-    text = json.dumps(head, indent=2, allow_nan=False)
+    text = indented_json.dumps(head)
     if not view.rows:
         yield text[:-2] + ',\n  "runs": []\n}\n'
         return
     yield text[:-2] + ',\n  "runs": [\n'
     for index, row in enumerate(view.rows):
-        body = json.dumps(run_entry(row), indent=2, allow_nan=False)
+        body = indented_json.dumps(run_entry(row))
         separator = ",\n" if index < len(view.rows) - 1 else "\n"
         yield "    " + body.replace("\n", "\n    ") + separator
     yield "  ]\n}\n"
