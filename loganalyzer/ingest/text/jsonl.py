@@ -15,14 +15,12 @@ without a line break (a killed job).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from loganalyzer.ingest.build import RunParts
-from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions
-from loganalyzer.ingest.text import outline, vocab
-from loganalyzer.ingest.text.files import ends_with_terminator, load_json, physical_lines, read_text
+from loganalyzer.ingest.source import LogSource, ReadOptions
+from loganalyzer.ingest.text import vocab
+from loganalyzer.ingest.text.records import head_records, read_records
 from loganalyzer.ingest.text.table import flatten, parse_number, table_from_records, to_run_parts
-from loganalyzer.model.run import Diagnostic, PositionUnit
 
 FORMAT = "jsonl"
 
@@ -36,22 +34,12 @@ def sniff(path: Path, head: bytes) -> bool:
     The first line must be an object (later ones may be damaged). A JSONL data
     set (``{"text": ..., "label": 0}``) has no metric names, so it is not taken.
     """
-    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return False
-    lines = physical_lines(outline.head_text(head))
-    if len(head) >= HEAD_BYTES and lines:
-        lines.pop()  # possibly cut off by the head limit
-    numeric_keys: list[str] = []
-    for position, line in enumerate([line for line in lines if line.strip()][:SNIFF_LINES]):
-        try:
-            record = load_json(line)
-        except ValueError:
-            record = None
-        if not isinstance(record, dict):
-            if position == 0:
-                return False  # later lines may be damaged; the first one must be a record
-            continue
-        numeric_keys.extend(key for key, value in flatten(record) if _is_number(value))
+    numeric_keys = [
+        key
+        for record in head_records(head, SNIFF_LINES)
+        for key, value in flatten(record)
+        if _is_number(value)
+    ]
     return vocab.looks_like_training_log(dict.fromkeys(numeric_keys))
 
 
@@ -59,50 +47,11 @@ def read(source: LogSource, options: ReadOptions) -> list[RunParts]:
     """Parse every line; bad lines become diagnostics and the rest is read."""
     del options  # nothing to tune for this format
     path = source.paths[0]
-    text = read_text(path, source.name)
-    lines = physical_lines(text)
-    finished = ends_with_terminator(text)
-    diagnostics: list[Diagnostic] = []
-    records: list[dict[str, Any]] = []
-    record_lines: list[int] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = load_json(line)
-        except ValueError as exc:
-            diagnostics.append(_bad_line(str(path), number, exc, last=number == len(lines) and not finished))
-            continue
-        if not isinstance(record, dict):
-            diagnostics.append(
-                Diagnostic(
-                    str(path),
-                    "bad-line",
-                    f"line {number}: a JSON {type(record).__name__}, not an object; skipped",
-                    number,
-                    PositionUnit.LINE,
-                )
-            )
-            continue
-        records.append(record)
-        record_lines.append(number)
-    table = table_from_records(records, source=str(path), diagnostics=diagnostics, lines=record_lines)
-    return to_run_parts(source, FORMAT, table, diagnostics=diagnostics)
-
-
-def _bad_line(path: str, number: int, error: ValueError, *, last: bool) -> Diagnostic:
-    """Report a line that is not JSON: as truncated when it is the unfinished last line."""
-    if last:
-        return Diagnostic(
-            path,
-            "truncated-line",
-            f"line {number}: the last line is incomplete (the writer stopped mid-line); skipped",
-            number,
-            PositionUnit.LINE,
-        )
-    return Diagnostic(
-        path, "bad-line", f"line {number}: not valid JSON ({error}); skipped", number, PositionUnit.LINE
+    parsed = read_records(path, source.name)
+    table = table_from_records(
+        parsed.records, source=str(path), diagnostics=parsed.diagnostics, lines=parsed.lines
     )
+    return to_run_parts(source, FORMAT, table, diagnostics=parsed.diagnostics)
 
 
 def _is_number(value: object) -> bool:

@@ -1,10 +1,10 @@
-"""JSON Lines plumbing shared by the readers of trainer-specific JSON Lines files.
+"""JSON Lines plumbing shared by every reader of one-JSON-object-per-line logs.
 
-Detectron2, mmengine/mmdetection, DeiT/DETR, LLaMA-Factory and W&B all
-append one JSON object per line; they differ in what the keys mean. This
-module parses the lines (bad ones become diagnostics, an unfinished last line
-is reported as truncated, as :mod:`loganalyzer.ingest.text.jsonl` does) and
-gives sniffers the first records of a head, so each reader only states its
+Plain JSON Lines logs, Detectron2, mmengine/mmdetection, DeiT/DETR,
+LLaMA-Factory and W&B all append one JSON object per line; they differ in
+what the keys mean. This module parses the lines (bad ones become
+diagnostics, an unfinished last line is reported as truncated) and gives
+sniffers the first records of a head, so each reader only states its
 format's conventions.
 """
 
