@@ -307,3 +307,33 @@ def test_diagnostics_are_bounded_per_file_and_code(tmp_path: Path) -> None:
     duplicates = [d for d in run.diagnostics if d.code == "duplicate-column"]
     assert len(duplicates) == 21
     assert duplicates[-1].message.startswith("4,979 more duplicate-column diagnostics")
+
+
+def test_a_yaml_alias_bomb_in_hparams_yaml_is_flattened_within_a_budget(tmp_path: Path) -> None:
+    """871 bytes of anchors naming a mapping ten times at each of nine levels: 10**9 keys if expanded."""
+    pytest.importorskip("yaml")
+    from loganalyzer.ingest.text import lightning_hparams
+
+    lines = ["l0: &l0 {" + ", ".join(f"k{i}: 1" for i in range(10)) + "}"]
+    for level in range(1, 9):
+        keys = ", ".join(f"k{i}: *l{level - 1}" for i in range(10))
+        lines.append(f"l{level}: &l{level} {{{keys}}}")
+    bomb = tmp_path / "hparams.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    found = lightning_hparams.read(bomb)
+    assert 0 < len(found) <= lightning_hparams.MAX_KEYS
+    assert found["l0.k0"] == 1
+
+
+def test_hparams_yaml_within_the_budget_is_flattened_whole(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    from loganalyzer.ingest.text import lightning_hparams
+
+    path = tmp_path / "hparams.yaml"
+    path.write_text("lr: 0.001\noptimizer:\n  name: adam\n  betas: [0.9, 0.999]\nlayers: 4\n")
+    assert lightning_hparams.read(path) == {
+        "layers": 4,
+        "lr": 0.001,
+        "optimizer.betas": "[0.9, 0.999]",
+        "optimizer.name": "adam",
+    }

@@ -22,9 +22,11 @@ SCALARS = (
 )
 VALUES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=5)
-    | st.tuples(children, children)
-    | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=40,
 )
 

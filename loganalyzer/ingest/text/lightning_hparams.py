@@ -18,6 +18,11 @@ HPARAMS_FILE = "hparams.yaml"
 MAX_BYTES = 1 << 20
 #: Nesting deeper than this is flattened no further.
 MAX_DEPTH = 8
+#: At most this many keys are visited. YAML anchors let an 800-byte file name
+#: the same mapping ten times at each of eight levels (10**8 keys once
+#: flattened, the "billion laughs"); a real hparams.yaml has a few dozen, a
+#: whole Hydra config a few hundred.
+MAX_KEYS = 1_000
 
 Scalar = str | int | float | bool | None
 
@@ -48,11 +53,21 @@ def read(path: Path) -> dict[str, Scalar]:
 
 
 def _flatten(mapping: Mapping[object, object], prefix: str, out: dict[str, Scalar], depth: int) -> None:
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and depth < MAX_DEPTH:
-            _flatten(value, f"{name}.", out, depth + 1)
-        elif value is None or isinstance(value, str | bool | int | float):
-            out[name] = value
-        else:
-            out[name] = str(value)
+    """Dotted scalar keys of ``mapping`` into ``out``, depth first, visiting at most :data:`MAX_KEYS` keys."""
+    budget = MAX_KEYS
+    pending: list[tuple[Mapping[object, object], str, int]] = [(mapping, prefix, depth)]
+    while pending:
+        current, head, level = pending.pop()
+        nested: list[tuple[Mapping[object, object], str, int]] = []
+        for key, value in current.items():
+            budget -= 1
+            if budget < 0:
+                return
+            name = f"{head}{key}"
+            if isinstance(value, Mapping) and level < MAX_DEPTH:
+                nested.append((value, f"{name}.", level + 1))
+            elif value is None or isinstance(value, str | bool | int | float):
+                out[name] = value
+            else:
+                out[name] = str(value)
+        pending.extend(reversed(nested))
