@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from loganalyzer.model.curves import Curve, Durations
 from loganalyzer.model.finding import Finding, Severity
+from loganalyzer.report.html import _drawable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,11 +49,11 @@ def annotate(axes: Axes, spec: _Spec, finding: Finding, index: int, x_label: str
 
 
 def number(finding: Finding, key: str) -> float | None:
-    """Evidence value ``key`` as a finite float, or None (missing, text, bool, NaN)."""
+    """Evidence value ``key`` as a drawable float, or None (missing, text, bool, not finite)."""
     value = finding.evidence.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    return _drawable.point(float(value))
 
 
 def _gid(index: int, part: str) -> str:
@@ -65,7 +66,7 @@ def _value_at(curve: Curve, x: float) -> float | None:
     for step, value in zip(curve.step, curve.value, strict=True):
         if abs(step - x) < best and math.isfinite(value):
             best, where = abs(step - x), value
-    return where
+    return None if where is None else _drawable.point(where)
 
 
 def _step_of(curve: Curve, unit: object, label: object) -> float | None:
@@ -240,8 +241,9 @@ MAX_BARS = 200
 
 
 def bar_positions(durations: Durations) -> list[float]:
-    """Where each unit's bar stands: its epoch when known, else its step."""
-    return [e if math.isfinite(e) else s for e, s in zip(durations.epoch, durations.step, strict=True)]
+    """Where each unit's bar stands: its epoch when known, else its step (drawable; NaN for none)."""
+    where = [e if math.isfinite(e) else s for e, s in zip(durations.epoch, durations.step, strict=True)]
+    return _drawable.series(where)[0]
 
 
 #: Bar positions named in SE001's ``where`` (``epochs 8, 17`` or ``step 960``).
@@ -274,7 +276,7 @@ def _slow(axes: Axes, durations: Durations, finding: Finding, index: int) -> boo
             axes.vlines(
                 [positions[k]],
                 0,
-                [durations.seconds[k]],
+                [_drawable.point(durations.seconds[k]) or math.nan],
                 color=PROBLEM,
                 linewidth=1.5,
                 gid=_gid(index, f"slow-{k}"),

@@ -28,7 +28,7 @@ import numpy as np
 
 from loganalyzer.model.curves import Curve, Durations, RunCurves
 from loganalyzer.model.finding import Finding
-from loganalyzer.report.html import _escape
+from loganalyzer.report.html import _drawable, _escape
 from loganalyzer.report.html.annotations import MAX_BARS, annotate, bar_positions, slow_units
 
 if TYPE_CHECKING:
@@ -248,17 +248,19 @@ def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
         return
     positive = True
     low, high = math.inf, -math.inf
-    notes = []
+    downsampled: list[str] = []
+    notes: list[str] = []
     for curve in spec.curves:
         split = curve.metric.partition(".")[0]
-        values = [v if math.isfinite(v) else math.nan for v in curve.value]
+        values, clipped = _drawable.series(curve.value)
+        steps, _ = _drawable.series(curve.step)
         finite = [v for v in values if not math.isnan(v)]
         if finite:
             low, high = min(low, min(finite)), max(high, max(finite))
             positive = positive and min(finite) > 0
         marker = "o" if len(values) <= 60 else None
         axes.plot(
-            curve.step,
+            steps,
             values,
             label=_escape.label(f"{curve.metric} ({curve.raw_name})"),
             color=_SPLIT_COLOURS.get(split),
@@ -267,15 +269,21 @@ def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
             markersize=2.5,
         )
         if curve.downsampled:
-            notes.append(f"{curve.metric}: {len(curve.value):,} of {curve.points:,} points")
+            downsampled.append(f"{curve.metric}: {len(curve.value):,} of {curve.points:,} points")
+        if clipped:
+            notes.append(
+                f"{curve.metric}: {clipped:,} value(s) beyond ±{_drawable.LIMIT:.0e} drawn at the edge"
+            )
     if positive and high > 0 and low > 0 and high / low >= _LOG_RANGE:
         axes.set_yscale("log")
     axes.set_xlabel(x_label)
+    if downsampled:
+        notes.insert(0, "downsampled for drawing, min/max per bucket kept: " + "; ".join(downsampled))
     if notes:
         axes.text(  # above the plot, right-aligned: the title sits on the left, the legend inside
             1.0,
             1.015,
-            "downsampled for drawing, min/max per bucket kept: " + "; ".join(notes),
+            "; ".join(notes),
             transform=axes.transAxes,
             ha="right",
             va="bottom",
@@ -288,12 +296,11 @@ def _draw(axes: Axes, spec: ChartSpec, x_label: str) -> None:
 def _draw_bars(axes: Axes, durations: Durations) -> None:
     """One bar per unit; past :data:`MAX_BARS` units, thin lines (one collection, not a patch each)."""
     positions = bar_positions(durations)
+    seconds, _ = _drawable.series(durations.seconds)
     if len(positions) <= MAX_BARS:
-        axes.bar(
-            positions, durations.seconds, color="#9ecae1", width=_bar_width(positions), label=durations.origin
-        )
+        axes.bar(positions, seconds, color="#9ecae1", width=_bar_width(positions), label=durations.origin)
     else:
-        axes.vlines(positions, 0, durations.seconds, color="#6baed6", linewidth=0.8, label=durations.origin)
+        axes.vlines(positions, 0, seconds, color="#6baed6", linewidth=0.8, label=durations.origin)
     axes.set_xlabel("epoch" if all(math.isfinite(e) for e in durations.epoch) else "step")
 
 
