@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from loganalyzer.fleet.render.table import summary_lines
-from loganalyzer.fleet.render.view import AuditView, number
+from loganalyzer.fleet.render.view import BRIEF_HEADER, AuditView, brief_cells, number
 from loganalyzer.report.markdown import text
 
-_HEADER = ("Run", "Format", "Epochs", "Best val loss", "Best epoch", "Best metric", "Worst", "Findings",
-           "Wasted epochs/evals")  # fmt: skip
+#: The terminal table's columns, capitalised as Markdown headers usually are.
+_HEADER = tuple(name[:1].upper() + name[1:] for name in BRIEF_HEADER)
 
 
 def stream(view: AuditView) -> Iterator[str]:
@@ -31,19 +31,5 @@ def render(view: AuditView) -> str:
         lines.extend(f"{i}. {text(r.run)} ({number(r.value)})" for i, r in enumerate(view.summary.top, 1))
     lines += ["", "| " + " | ".join(_HEADER) + " |", "|" + "---|" * len(_HEADER)]
     for row in view.rows:
-        columns = row.columns()
-        metric = f"{number(columns['metric_best'])} {columns['metric']}" if columns["metric"] else ""
-        findings = columns["findings"] if row.status != "unreadable" else f"unreadable: {row.reason}"
-        cells = (
-            row.run,
-            row.format,
-            number(columns["epochs"]),
-            number(columns["val_loss_best"]),
-            number(columns["best_epoch"]),
-            metric,
-            columns["worst_severity"] or "",
-            findings,
-            number(columns["wasted_epochs"] or columns["wasted_evals"]),
-        )
-        lines.append("| " + " | ".join(text(cell, cell=True) for cell in cells) + " |")
+        lines.append("| " + " | ".join(text(cell, cell=True) for cell in brief_cells(row)) + " |")
     return "\n".join(lines) + "\n"

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from loganalyzer.fleet.render.view import AuditView, number
+from loganalyzer.fleet.render.view import BRIEF_HEADER, AuditView, brief_cells
 from loganalyzer.fleet.rows import Row
 from loganalyzer.report._common import printable
-
-_HEADER = ("run", "format", "epochs", "best val loss", "best epoch", "best metric", "worst", "findings",
-           "wasted")  # fmt: skip
 
 
 def stream(view: AuditView) -> Iterator[str]:
@@ -27,8 +24,8 @@ def render(view: AuditView) -> str:
     lines: list[str] = []
     cells = [_cells(row) for row in view.rows]
     if cells:
-        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(_HEADER)]
-        lines.append(_line(_HEADER, widths).rstrip())
+        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(BRIEF_HEADER)]
+        lines.append(_line(BRIEF_HEADER, widths).rstrip())
         lines.append(_line(tuple("-" * w for w in widths), widths).rstrip())
         lines.extend(_line(row, widths).rstrip() for row in cells)
         lines.append("")
@@ -37,35 +34,7 @@ def render(view: AuditView) -> str:
 
 
 def _cells(row: Row) -> tuple[str, ...]:
-    columns = row.columns()
-    metric = ""
-    if columns["metric_best"] is not None:
-        metric = f"{number(columns['metric_best'])} {columns['metric']}"
-    if row.status == "unreadable":
-        findings = f"unreadable: {row.reason}"
-    elif row.status == "rule-error":
-        findings = f"{columns['findings']} (rule error)".strip()
-    else:
-        findings = columns["findings"] or "-"
-    wasted = ""
-    if columns["wasted_epochs"]:
-        wasted = f"{columns['wasted_epochs']} epochs"
-    elif columns["wasted_evals"]:
-        wasted = f"{columns['wasted_evals']} evals"
-    return tuple(
-        printable(text).replace("\n", " ")
-        for text in (
-            row.run,
-            row.format,
-            number(columns["epochs"]),
-            number(columns["val_loss_best"]),
-            number(columns["best_epoch"]),
-            metric,
-            columns["worst_severity"] or "",
-            findings,
-            wasted,
-        )
-    )
+    return tuple(printable(cell).replace("\n", " ") for cell in brief_cells(row))
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:

@@ -35,6 +35,41 @@ class AuditView:
         return out
 
 
+#: The columns of the brief listings (the terminal table and Markdown); csv and json carry them all.
+BRIEF_HEADER = ("run", "format", "epochs", "best val loss", "best epoch", "best metric", "worst", "findings",
+                "wasted")  # fmt: skip
+
+
+def brief_cells(row: Row) -> tuple[str, ...]:
+    """One run's cells under :data:`BRIEF_HEADER`, as plain text; each renderer escapes them its way."""
+    columns = row.columns()
+    metric = ""
+    if columns["metric_best"] is not None:
+        metric = f"{number(columns['metric_best'])} {columns['metric']}"
+    if row.status == "unreadable":
+        findings = f"unreadable: {row.reason}"
+    elif row.status == "rule-error":
+        findings = f"{columns['findings']} (rule error)".strip()
+    else:
+        findings = columns["findings"] or "-"
+    wasted = ""
+    if columns["wasted_epochs"]:
+        wasted = f"{columns['wasted_epochs']} epochs"
+    elif columns["wasted_evals"]:
+        wasted = f"{columns['wasted_evals']} evals"
+    return (
+        row.run,
+        row.format,
+        number(columns["epochs"]),
+        number(columns["val_loss_best"]),
+        number(columns["best_epoch"]),
+        metric,
+        columns["worst_severity"] or "",
+        findings,
+        wasted,
+    )
+
+
 def number(value: Any) -> str:
     """A cell for people: floats to 4 significant digits, None as an empty cell."""
     if value is None:
