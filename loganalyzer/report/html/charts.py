@@ -16,11 +16,13 @@ every annotation.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import math
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -156,14 +158,30 @@ def draw_run(
     out = []
     for spec in specs:
         mine = [(i, f) for i, f in findings if chart_of(f, specs) is spec]
-        try:
-            out.append(_one_chart(curves, spec, span, mine, fmt))
-        except UNDRAWABLE:
-            # Evidence from a damaged log can put a marker where matplotlib cannot place it (a
-            # singular transform, an overflowing coordinate): the chart is drawn without its
-            # annotations, and the findings are still listed under it.
-            out.append(_one_chart(curves, spec, span, [], fmt))
+        with _glyphs_left_to_the_viewer():
+            try:
+                out.append(_one_chart(curves, spec, span, mine, fmt))
+            except UNDRAWABLE:
+                # Evidence from a damaged log can put a marker where matplotlib cannot place it (a
+                # singular transform, an overflowing coordinate): the chart is drawn without its
+                # annotations, and the findings are still listed under it.
+                out.append(_one_chart(curves, spec, span, [], fmt))
     return out
+
+
+@contextlib.contextmanager
+def _glyphs_left_to_the_viewer() -> Iterator[None]:
+    """Silence matplotlib's warning for each character its font lacks.
+
+    A tag in Chinese, or any character DejaVu Sans has no glyph for, would
+    print "Glyph ... missing from font" on the user's terminal once per
+    character. Chart text is kept as SVG ``<text>``, drawn by the browser with
+    its own fonts, so the warning says nothing about the page; in a PNG the
+    character shows as a box, which the picture itself makes plain.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield
 
 
 #: What matplotlib raises for coordinates it cannot place; a chart then loses its annotations, never the page.
@@ -187,10 +205,11 @@ def _one_chart(
 
 def draw_figure(curves: RunCurves, findings: Sequence[tuple[int, Finding]], fmt: str) -> bytes:
     """All charts of one run stacked in one image (``loganalyzer plot``); see :data:`UNDRAWABLE`."""
-    try:
-        return _stacked(curves, findings, fmt)
-    except UNDRAWABLE:
-        return _stacked(curves, [], fmt)
+    with _glyphs_left_to_the_viewer():
+        try:
+            return _stacked(curves, findings, fmt)
+        except UNDRAWABLE:
+            return _stacked(curves, [], fmt)
 
 
 def _stacked(curves: RunCurves, findings: Sequence[tuple[int, Finding]], fmt: str) -> bytes:

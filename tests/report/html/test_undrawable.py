@@ -80,3 +80,24 @@ def test_drawable_values() -> None:
     values, clipped = _drawable.series([1.0, math.inf, 1e308, -1e101, 5e-324])
     assert clipped == 2 and values[2] == _drawable.LIMIT and values[3] == -_drawable.LIMIT
     assert math.isnan(values[1]) and values[4] == 5e-324
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_names_in_scripts_the_chart_font_lacks_print_no_warning(fmt: str) -> None:
+    """A tag in Chinese (or a noncharacter from a damaged file) has no glyph in DejaVu Sans."""
+    steps = tuple(float(s) for s in range(10))
+    values = tuple(1.0 / (s + 1) for s in steps)
+    curves = RunCurves(
+        run="训练-\ufffe",
+        x_label="step",
+        curves=(Curve("train.loss", "训练损失\ufffe", steps, values, len(steps)),),
+        durations=None,
+        inventory=(),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (drawn,) = charts.draw_run(curves, [], fmt)
+        figure = charts.draw_figure(curves, [], fmt)
+    assert drawn[2] and figure
+    if fmt == "svg":
+        assert "训练损失".encode() in drawn[2]  # kept as text: the browser draws it with its own fonts
