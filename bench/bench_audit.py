@@ -41,12 +41,14 @@ import os
 import platform
 import random
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_read import frame  # the TFRecord framing the other benchmarks use
 
 OUT = Path(__file__).resolve().parent / "out" / "audit"
 FOLDER_RUNS = 500
@@ -93,18 +95,6 @@ print(json.dumps({"seconds": elapsed, "runs": len(result.rows), "peak": peak, "c
 
 
 # --------------------------------------------------------------------------- tree
-
-
-def masked_crc(data: bytes) -> int:
-    import google_crc32c
-
-    crc = google_crc32c.value(data)
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def frame(data: bytes) -> bytes:
-    length = struct.pack("<Q", len(data))
-    return length + struct.pack("<I", masked_crc(length)) + data + struct.pack("<I", masked_crc(data))
 
 
 def curves(rng: random.Random, epochs: int, problem: str | None) -> list[tuple[float, float, float, float]]:

@@ -24,30 +24,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_read import frame  # the TFRecord framing the other benchmarks use
+
 TAGS = (*(f"train/metric_{k}" for k in range(6)), "val/loss", "val/accuracy")
 STEPS = 55_000
 START = 1_700_000_000.0
 LARGE_BYTES = 2_000_000_000
 IMAGE_BYTES = 2**20
-
-
-def _masked_crc(data: bytes) -> int:
-    import google_crc32c
-
-    crc = google_crc32c.value(data)
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _frame(data: bytes) -> bytes:
-    length = struct.pack("<Q", len(data))
-    return length + struct.pack("<I", _masked_crc(length)) + data + struct.pack("<I", _masked_crc(data))
 
 
 def _scalar_chunks() -> list[bytes]:
@@ -66,7 +56,7 @@ def _scalar_chunks() -> list[bytes]:
             wall += 0.001
             event.wall_time, event.step, value.tag = wall, step, tag
             value.simple_value = float(values[step * len(TAGS) + k])
-            pieces.append(_frame(event.SerializeToString()))
+            pieces.append(frame(event.SerializeToString()))
         chunks.append(b"".join(pieces))
     return chunks
 
@@ -75,7 +65,7 @@ def write_files(directory: Path, large_bytes: int) -> tuple[Path, Path]:
     """Write the small and the large event file; return their paths."""
     from tensorboard.compat.proto import event_pb2
 
-    header = _frame(event_pb2.Event(wall_time=START, file_version="brain.Event:2").SerializeToString())
+    header = frame(event_pb2.Event(wall_time=START, file_version="brain.Event:2").SerializeToString())
     chunks = _scalar_chunks()
     small = directory / "small" / f"events.out.tfevents.{int(START)}.bench.small"
     small.parent.mkdir()
@@ -83,7 +73,7 @@ def write_files(directory: Path, large_bytes: int) -> tuple[Path, Path]:
 
     image = event_pb2.Event(wall_time=START, step=0)
     image.summary.value.add(tag="images/sample").image.encoded_image_string = bytes(IMAGE_BYTES)
-    padding = _frame(image.SerializeToString())
+    padding = frame(image.SerializeToString())
     scalar_bytes = sum(len(c) for c in chunks) + len(header)
     images = max(0, (large_bytes - scalar_bytes) // len(padding))
     every = max(1, len(chunks) // max(1, images))

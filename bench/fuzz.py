@@ -71,6 +71,9 @@ from pathlib import Path
 from typing import TextIO
 from xml.etree import ElementTree
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_read import frame, masked_crc  # the TFRecord framing the other benchmarks use
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED_DIRS = (ROOT / "fixtures", SHARED / "corpus", SHARED / "real-logs")
@@ -236,19 +239,6 @@ GENERIC: tuple[Callable[[random.Random, bytes], bytes], ...] = (
 # ---------------------------------------------------------------------------
 
 
-def _masked_crc(data: bytes) -> int:
-    import google_crc32c
-
-    crc = google_crc32c.value(data)
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def frame(data: bytes) -> bytes:
-    """One TFRecord with valid checksums around ``data``."""
-    length = struct.pack("<Q", len(data))
-    return length + struct.pack("<I", _masked_crc(length)) + data + struct.pack("<I", _masked_crc(data))
-
-
 def split_records(data: bytes) -> list[bytes]:
     """Cut a TFRecord file into its framed records (the rest, if any, as a last piece)."""
     records = []
@@ -285,7 +275,7 @@ def tb_huge_length(rng: random.Random, data: bytes) -> bytes:
     at = rng.randrange(len(records))
     length = rng.choice((2**63 - 1, 2**64 - 1, 2**40, 2**31, len(data) + 1, 0))
     packed = struct.pack("<Q", length)
-    bad = packed + struct.pack("<I", _masked_crc(packed)) + records[at][12:]
+    bad = packed + struct.pack("<I", masked_crc(packed)) + records[at][12:]
     return b"".join(records[:at]) + bad + b"".join(records[at + 1 :])
 
 
