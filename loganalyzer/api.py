@@ -152,7 +152,10 @@ def audit(
     from loganalyzer.fleet.cache import AuditCache, default_cache_dir
 
     settings = _settings(config)
-    context = AnalysisContext(settings, ReadOptions(verify_data_crc=verify_data_crc))
+    options = ReadOptions(verify_data_crc=verify_data_crc)
+    if settings.max_bytes is not None:
+        options = dataclasses.replace(options, max_bytes=settings.max_bytes)
+    context = AnalysisContext(settings, options)
     if isinstance(executor, str):
         if executor == "local":
             chosen: AuditExecutor = local_executor(jobs)

@@ -652,6 +652,7 @@ def audit(
     write_baseline: WriteBaselineOption = None,
     verify_crc: VerifyCrcOption = True,
     name_map: NameMapOption = None,
+    max_bytes: MaxBytesOption = None,
 ) -> None:
     """Audit many runs at once: one row per run, problems per category, best runs, wasted compute.
 
@@ -667,7 +668,13 @@ def audit(
     from loganalyzer.model.severity import Severity
 
     settings = _settings(
-        config, select=select, extend_select=extend_select, ignore=ignore, fail_on=fail_on, name_map=name_map
+        config,
+        select=select,
+        extend_select=extend_select,
+        ignore=ignore,
+        fail_on=fail_on,
+        name_map=name_map,
+        max_bytes=max_bytes,
     )
     _guarded(lambda: only_rows([], only))  # reject a bad --only before the work, not after
     _guarded(lambda: sort_rows([], sort))

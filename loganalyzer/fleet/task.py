@@ -113,11 +113,14 @@ def analyse_source(source: LogSource, context: AnalysisContext) -> SourceOutcome
     from loganalyzer.detectors import DETECTORS
     from loganalyzer.engine.pack import load_default_pack
     from loganalyzer.engine.runner import run_rules
-    from loganalyzer.ingest import read_source
+    from loganalyzer.ingest import read_source, within_size_limit
 
+    readable, oversized = within_size_limit(source, context.read_options.max_bytes)
+    if readable is None:  # every file over --max-bytes: a row with the reason, as check reports it
+        return SourceOutcome(source.name, source.format, error="; ".join(e.reason for e in oversized))
     try:
         overrides = {raw: MetricKey.parse(key) for raw, key in context.settings.name_map.items()}
-        runs = read_source(source, context.read_options, overrides)
+        runs = read_source(readable, context.read_options, overrides)
     except InputError as exc:
         return SourceOutcome(source.name, source.format, error=exc.reason)
     except LogAnalyzerError as exc:

@@ -132,7 +132,7 @@ def load_runs(
     runs: list[Run] = []
     errors = [*extra.errors, *found.errors]
     for listed in found.sources:
-        source, oversized = _within_size_limit(listed, options.max_bytes)
+        source, oversized = within_size_limit(listed, options.max_bytes)
         errors.extend(oversized)
         if source is None:
             continue
@@ -147,8 +147,11 @@ def load_runs(
     return LoadResult(tuple(runs), tuple(errors), found.passed_over)
 
 
-def _within_size_limit(source: LogSource, max_bytes: int) -> tuple[LogSource | None, list[InputError]]:
+def within_size_limit(source: LogSource, max_bytes: int) -> tuple[LogSource | None, list[InputError]]:
     """``source`` without its files over ``max_bytes`` (None if none is left), and an error per file cut.
+
+    Every path that reads discovered sources applies it: :func:`load_runs`
+    here, and the audit's per-source task.
 
     The other files of a multi-file run are still read: a huge event file next
     to normal ones costs its own data, not the whole run.
@@ -213,4 +216,5 @@ __all__ = [
     "Reader",
     "load_runs",
     "read_source",
+    "within_size_limit",
 ]

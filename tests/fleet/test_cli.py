@@ -196,3 +196,20 @@ def test_html_page_lists_every_run_with_its_findings_and_escapes_names(tree: Pat
     codes = {finding["rule"] for row in rows for finding in row.get("findings") or ()}
     assert codes and all(f'data-rule="{code}"' in page or code in page for code in codes)
     assert "<script>alert(1)</script>" not in page and page.count("<script") == 1
+
+
+def test_the_size_guard_holds_in_an_audit_from_the_option_and_the_config(tmp_path: Path) -> None:
+    """--max-bytes / max-bytes apply to audit as to check: an oversized run is a row with the reason."""
+    small = keras_csv(tmp_path / "runs" / "small" / "training.log", 1, epochs=20)
+    big = keras_csv(tmp_path / "runs" / "big" / "training.log", 2, epochs=200)
+    limit = str(big.stat().st_size - 1)
+    assert small.stat().st_size < int(limit)
+    result = invoke("audit", tmp_path / "runs", "--no-cache", "-f", "csv", "--max-bytes", limit)
+    assert result.exit_code == 2
+    rows = {row["run"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows[str(big)]["status"] == "unreadable" and "-byte limit" in rows[str(big)]["reason"]
+    assert rows[str(small)]["status"] == "ok"
+    config = tmp_path / "pyproject.toml"
+    config.write_text(f"[tool.loganalyzer]\nmax-bytes = {limit}\n")
+    from_config = invoke("audit", tmp_path / "runs", "--no-cache", "-f", "csv", "--config", config)
+    assert from_config.exit_code == 2 and from_config.stdout == result.stdout
