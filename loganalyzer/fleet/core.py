@@ -138,9 +138,13 @@ def run_audit(
     found = discover(roots, text_readers, tensorboard, directory_readers, memo=memo)
     if memo is not None:
         memo.save()
-    sources = list(found.sources)
+    settings = context.settings
+    # ``exclude`` as check applies it (run names and input paths), before anything is read.
+    sources = [source for source in found.sources if not settings.is_excluded(source.name)]
     rows: list[Row] = [
-        Row(error.path, "", "unreadable", reason=error.reason) for error in (*extra.errors, *found.errors)
+        Row(error.path, "", "unreadable", reason=error.reason)
+        for error in (*extra.errors, *found.errors)
+        if not settings.is_excluded(error.path)
     ]
     keys: list[str | None] = [None] * len(sources)
     cached: set[str] = set()
@@ -179,7 +183,7 @@ def run_audit(
                     cache.put_many(pending)
                     pending = {}
         new_rows, hidden_here = _rows(outcome, known, shared)
-        rows.extend(new_rows)
+        rows.extend(row for row in new_rows if not settings.is_excluded(row.run))
         hidden += hidden_here
         if progress is not None:
             progress(done, len(sources))

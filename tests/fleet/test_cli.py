@@ -213,3 +213,16 @@ def test_the_size_guard_holds_in_an_audit_from_the_option_and_the_config(tmp_pat
     config.write_text(f"[tool.loganalyzer]\nmax-bytes = {limit}\n")
     from_config = invoke("audit", tmp_path / "runs", "--no-cache", "-f", "csv", "--config", config)
     assert from_config.exit_code == 2 and from_config.stdout == result.stdout
+
+
+def test_exclude_in_the_config_holds_in_an_audit(tmp_path: Path) -> None:
+    """``exclude`` globs drop runs from an audit as they do from check, before anything is read."""
+    keras_csv(tmp_path / "runs" / "kept" / "training.log", 1)
+    keras_csv(tmp_path / "runs" / "scratch" / "a" / "training.log", 2, overfit=True)
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.loganalyzer]\nexclude = ["**/scratch/**"]\n')
+    result = invoke("audit", tmp_path / "runs", "--no-cache", "-f", "csv", "--config", config)
+    runs = [row["run"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert runs == [str(tmp_path / "runs" / "kept" / "training.log")]
+    checked = invoke("check", tmp_path / "runs", "--format", "json", "--config", config)
+    assert [run["name"] for run in json.loads(checked.stdout)["runs"]] == runs
