@@ -23,10 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loganalyzer.ingest import naming
-
-
-def _is_event_file(name: str) -> bool:
-    return "tfevents" in name and not name.endswith(".profile-empty")
+from loganalyzer.ingest.discover import is_event_file
 
 
 def run_root(path: Path) -> Path | None:
@@ -49,7 +46,7 @@ def _split_dirs(directory: Path) -> list[Path]:
 
 def _event_files(directory: Path) -> list[Path]:
     try:
-        return sorted(e for e in directory.iterdir() if e.is_file() and _is_event_file(e.name))
+        return sorted(e for e in directory.iterdir() if e.is_file() and is_event_file(e))
     except OSError:
         return []
 
@@ -64,7 +61,7 @@ def with_whole_runs(paths: Sequence[str | os.PathLike[str]]) -> list[str | os.Pa
     seen = {os.path.normpath(os.fspath(p)) for p in paths}
     for given in paths:
         path = Path(given)
-        if not _is_event_file(path.name) or not path.is_file():
+        if not is_event_file(path) or not path.is_file():
             continue
         root = run_root(path)
         if root is None:

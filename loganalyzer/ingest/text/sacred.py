@@ -19,7 +19,7 @@ import numpy as np
 
 from loganalyzer.errors import InputError
 from loganalyzer.ingest.build import RawSeries, RunParts
-from loganalyzer.ingest.source import LogSource, ReadOptions, over_size_limit
+from loganalyzer.ingest.source import HEAD_BYTES, LogSource, ReadOptions, over_size_limit
 from loganalyzer.ingest.text import outline
 from loganalyzer.ingest.text.files import load_json, read_json
 from loganalyzer.model.run import Diagnostic
@@ -50,7 +50,7 @@ def sniff_directory(path: Path) -> bool:
     if not ((path / "run.json").is_file() and metrics.is_file()):
         return False
     with metrics.open("rb") as handle:
-        head = handle.read(8192)
+        head = handle.read(HEAD_BYTES)
     return sniff(metrics, head) or head.strip() in (b"{}", b"")
 
 

@@ -276,7 +276,7 @@ def _slow(axes: Axes, durations: Durations, finding: Finding, index: int) -> boo
             axes.vlines(
                 [positions[k]],
                 0,
-                [_drawable.point(durations.seconds[k]) or math.nan],
+                [_drawable.series([durations.seconds[k]])[0][0]],
                 color=PROBLEM,
                 linewidth=1.5,
                 gid=_gid(index, f"slow-{k}"),

@@ -19,8 +19,6 @@ from loganalyzer.report.html._escape import text, token
 from loganalyzer.report.html.assets import SCRIPT, STYLE
 from loganalyzer.report.html.overview import RunSummary
 
-_SEVERITY_TEXT = {"error": "error", "warning": "warning", "info": "info"}
-
 
 def document(title: str, body: str) -> str:
     """A complete, self-contained HTML5 document around ``body``."""

@@ -32,10 +32,6 @@ class Parsed:
         self.records.append(record)
         self.lines.append(line)
 
-    def metric_names(self) -> set[str]:
-        """Names that read as training metrics (see :mod:`loganalyzer.ingest.text.vocab`)."""
-        return {k for r in self.records for k in r if k not in ("epoch", "step") and vocab.is_metric_name(k)}
-
     def recurring_loss(self, times: int) -> bool:
         """Whether one loss or accuracy name is logged in at least ``times`` records."""
         counts: dict[str, int] = {}
