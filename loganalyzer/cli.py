@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from loganalyzer import __version__
+from loganalyzer.engine.verdict import EXIT_ERROR, EXIT_OK, exit_for
 from loganalyzer.errors import ConfigError, LogAnalyzerError
 from loganalyzer.report import FORMATS
 
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
     from loganalyzer.report import RenderOptions
 
 T = TypeVar("T")
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
 
 
 def _plain_help_types() -> None:
@@ -713,11 +710,9 @@ def audit(
         typer.echo(
             f"loganalyzer: error: {printable_line(row.run)}: {printable_line(row.reason or '')}", err=True
         )
-    if failed_rows:
-        raise typer.Exit(EXIT_ERROR)
     threshold = settings.fail_on
     failing = any(Severity.parse(f["severity"]) >= threshold for f in result.findings())
-    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_OK)
+    raise typer.Exit(exit_for(errors=bool(failed_rows), failing=failing, exit_zero=exit_zero))
 
 
 def printable_line(text: str) -> str:
