@@ -256,8 +256,13 @@ def check(
 
 def refuse_to_overwrite_inputs(target: str, analysis: Analysis) -> None:
     """Inputs are read-only: raise ConfigError when ``target`` is one of the logs just read."""
+    refuse_to_overwrite(target, [source for run in analysis.runs for source in run.sources])
+
+
+def refuse_to_overwrite(target: str, sources: Sequence[str]) -> None:
+    """Raise ConfigError when the output ``target`` is one of ``sources`` (``-`` is standard output)."""
     if target == "-":
         return
     resolved = os.path.realpath(target)
-    if any(os.path.realpath(source) == resolved for run in analysis.runs for source in run.sources):
+    if any(os.path.realpath(source) == resolved for source in sources):
         raise ConfigError(f"{target}: refusing to overwrite an input log")

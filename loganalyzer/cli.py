@@ -412,7 +412,7 @@ def check(
     )
     analysis = result.analysis
     if output is not None:
-        _guarded(lambda: api.refuse_to_overwrite_inputs(output, analysis))
+        _refuse_to_overwrite_inputs(output, [source for run in analysis.runs for source in run.sources])
     if result.recorded is not None:
         typer.echo(f"loganalyzer: recorded {result.recorded} finding(s) in {write_baseline}", err=True)
     if result.hidden and not quiet:
@@ -860,13 +860,11 @@ def _parse_map(entries: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:  # for export
-    """Inputs are read-only: never let an output file be a log that was just read."""
-    if output == "-":
-        return
-    target = Path(output).resolve()
-    if any(Path(source).resolve() == target for source in sources):
-        _fail(f"{output}: refusing to overwrite an input log")
+def _refuse_to_overwrite_inputs(output: str, sources: list[str]) -> None:
+    """Inputs are read-only: never let an output file be a log that was just read (exit 2)."""
+    from loganalyzer.api import refuse_to_overwrite
+
+    _guarded(lambda: refuse_to_overwrite(output, sources))
 
 
 def _parse_max_bytes(value: str | None) -> int | None:
