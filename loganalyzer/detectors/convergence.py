@@ -211,6 +211,7 @@ def underfitting(
         return _dead_heads(run, chance_tolerance, chance_accuracy_slack, accuracy_tolerance)
 
     start = _plateau_start(train.value, window.level, plateau_tolerance, window.size)
+    val_accuracy, val_accuracy_change = _held_out_accuracy(validation, bias)
     measured = UnderfittingEvidence(
         criterion=criterion,
         head=None,
@@ -227,8 +228,8 @@ def underfitting(
         val_level=validation.level,
         gap_pct=None if validation.gap is None else 100.0 * validation.gap,
         train_accuracy=None if bias is None else bias.train_level,
-        val_accuracy=_held_out_accuracy(validation, bias)[0],
-        val_accuracy_change=_held_out_accuracy(validation, bias)[1],
+        val_accuracy=val_accuracy,
+        val_accuracy_change=val_accuracy_change,
         accuracy_change=None if bias is None else bias.judged.gain,
         accuracy_window=None if bias is None else bias.judged.size,
         accuracy_p=None if bias is None else bias.judged.p_increasing,
